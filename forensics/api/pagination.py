@@ -1,0 +1,9 @@
+"""Kept apart from base.py: DRF imports the pagination class while its own viewsets module loads."""
+
+from rest_framework.pagination import PageNumberPagination
+
+
+class Pagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500

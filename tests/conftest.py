@@ -1,0 +1,61 @@
+"""One base set of users per role, API clients for each, and a query-count helper."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+
+from catalog.models import OrganisationUser
+from forensics import roles
+
+from .factories import OrganisationFactory, UserFactory
+
+
+@pytest.fixture
+def maker_a(db):
+    return OrganisationFactory(name="Maker A Semiconductors", slug="maker-a")
+
+
+@pytest.fixture
+def maker_b(db):
+    return OrganisationFactory(name="Maker B Devices", slug="maker-b")
+
+
+@pytest.fixture
+def users(db, maker_a, maker_b):
+    """analyst, curator, researcher, admin, manufacturer_a, manufacturer_b, norole."""
+    made = {
+        "analyst": UserFactory(username="analyst", role=roles.ANALYST),
+        "curator": UserFactory(username="curator", role=roles.CURATOR),
+        "researcher": UserFactory(username="researcher", role=roles.RESEARCHER),
+        "admin": UserFactory(username="admin", role=roles.ADMIN),
+        "manufacturer_a": UserFactory(username="maker_a_officer", role=roles.MANUFACTURER),
+        "manufacturer_b": UserFactory(username="maker_b_officer", role=roles.MANUFACTURER),
+        "norole": UserFactory(username="norole"),
+    }
+    OrganisationUser.objects.create(user=made["manufacturer_a"], organisation=maker_a)
+    OrganisationUser.objects.create(user=made["manufacturer_b"], organisation=maker_b)
+    return made
+
+
+@pytest.fixture
+def client_for(users):
+    """client_for("analyst") → an APIClient authenticated as that role's user."""
+
+    def make(role: str | None) -> APIClient:
+        client = APIClient()
+        if role is not None:
+            client.force_authenticate(users[role])
+        return client
+
+    return make
+
+
+@pytest.fixture
+def count_queries():
+    """with count_queries() as ctx: ...; len(ctx.captured_queries)"""
+
+    def make():
+        return CaptureQueriesContext(connection)
+
+    return make
