@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from forensics.roles import ADMIN, ANALYST, has_role, is_manufacturer, organisation_of, roles_of
 from forensics.scoping import ScopedQuerySet
@@ -95,6 +96,13 @@ class Finding(models.Model):
     confirmed_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(
         null=True, blank=True, help_text="When the resolver last ran on this marking."
+    )
+    marking_changed_at = models.DateTimeField(
+        default=timezone.now,
+        help_text="When the marking was last set; unresolved rows resolved before it are the outbox.",
+    )
+    resolve_attempts = models.PositiveIntegerField(
+        default=0, help_text="Resolver runs for the current marking (the sweep gives up after a few)."
     )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
