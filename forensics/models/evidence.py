@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from forensics.roles import ADMIN, ANALYST, has_role, is_manufacturer, roles_of
 from forensics.scoping import ScopedQuerySet
@@ -56,12 +57,23 @@ class Photo(models.Model):
     )
     thumbnail = models.ImageField(upload_to=derived_path, max_length=300, blank=True)
     display = models.ImageField(upload_to=derived_path, max_length=300, blank=True)
-    phash = models.CharField(max_length=16, blank=True, db_index=True, help_text="pHash, as taken.")
+    phash = models.CharField(
+        max_length=16, blank=True, help_text="pHash (hex) of the upright image (EXIF orientation applied)."
+    )
     phash_rotations = models.JSONField(
         default=list, blank=True, help_text="pHash at 0, 90, 180 and 270 degrees (hex)."
     )
+    # The 64-bit pHash in four 16-bit bands, each indexed: near-duplicate search probes these
+    # instead of scanning every photo (see forensics.services.evidence.find_duplicates).
+    phash_band0 = models.PositiveIntegerField(null=True, blank=True, db_index=True)
+    phash_band1 = models.PositiveIntegerField(null=True, blank=True, db_index=True)
+    phash_band2 = models.PositiveIntegerField(null=True, blank=True, db_index=True)
+    phash_band3 = models.PositiveIntegerField(null=True, blank=True, db_index=True)
     state = models.CharField(
         max_length=12, choices=PhotoState.choices, default=PhotoState.PENDING, db_index=True
+    )
+    state_changed_at = models.DateTimeField(
+        default=timezone.now, help_text="When the state last changed: the sweep finds stuck photos."
     )
     error = models.TextField(blank=True)
     attempts = models.PositiveIntegerField(default=0)
@@ -76,6 +88,7 @@ class Photo(models.Model):
 
     class Meta:
         ordering = ["recovery_id", "id"]
+        indexes = [models.Index(fields=["state", "state_changed_at"])]
 
     def __str__(self):
         return f"Photo {self.pk} ({self.original_name})"

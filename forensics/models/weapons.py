@@ -44,6 +44,13 @@ class WeaponSystemAlias(models.Model):
     )
     name = models.CharField(max_length=120)
     key = models.CharField(max_length=140, unique=True)
+    in_text = models.BooleanField(
+        default=True,
+        help_text=(
+            "Also recognised inside longer names and slugs. Off for generic words "
+            "(`Orion` names a drone and a GNSS receiver), which then match only exactly."
+        ),
+    )
 
     class Meta:
         ordering = ["name"]
