@@ -9,7 +9,7 @@ import os
 import sys
 import time
 
-MODULES = []
+MODULES = ["normalize"]
 
 
 def main() -> int:
