@@ -5,11 +5,13 @@ are safe for a newcomer (SQLite under var/, tasks in-process). Production mode (
 start without a real SECRET_KEY, because signed sessions and tokens guard evidence.
 """
 
+import ipaddress
 import os
 import sys
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -202,6 +204,38 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "forensics@localhost")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+
+# Notifications and webhooks (docs/notifications.md). Webhooks go to public HTTPS addresses only;
+# tests and local receivers widen that with WEBHOOK_ALLOWED_NETWORKS / WEBHOOK_ALLOW_HTTP_HOSTS.
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
+WEBHOOK_ALLOWED_NETWORKS = env_list("WEBHOOK_ALLOWED_NETWORKS", [])
+WEBHOOK_ALLOW_HTTP_HOSTS = env_list("WEBHOOK_ALLOW_HTTP_HOSTS", [])
+try:
+    for _network in WEBHOOK_ALLOWED_NETWORKS:
+        ipaddress.ip_network(_network, strict=False)
+except ValueError as exc:
+    raise ImproperlyConfigured(f"WEBHOOK_ALLOWED_NETWORKS: {exc}")
+NOTIFICATION_RETRY_BASE_SECONDS = float(os.environ.get("NOTIFICATION_RETRY_BASE_SECONDS", "30"))
+NOTIFICATION_RETRY_MAX_DELAY_SECONDS = float(
+    os.environ.get("NOTIFICATION_RETRY_MAX_DELAY_SECONDS", "3600")
+)
+NOTIFICATION_RETRY_WINDOW_SECONDS = float(
+    os.environ.get("NOTIFICATION_RETRY_WINDOW_SECONDS", str(24 * 3600))
+)
+NOTIFICATION_CLAIM_TIMEOUT_SECONDS = float(
+    os.environ.get("NOTIFICATION_CLAIM_TIMEOUT_SECONDS", "300")
+)
+NOTIFICATION_REQUEUE_AFTER_SECONDS = float(
+    os.environ.get("NOTIFICATION_REQUEUE_AFTER_SECONDS", "120")
+)
+NOTIFICATION_SWEEP_BATCH = int(os.environ.get("NOTIFICATION_SWEEP_BATCH", "5000"))
+NOTIFICATION_DIGEST_MAX_RUNS = int(os.environ.get("NOTIFICATION_DIGEST_MAX_RUNS", "3"))
+CELERY_BEAT_SCHEDULE["notifications-sweep"] = {"task": "notifications.sweep", "schedule": 60.0}
+CELERY_BEAT_SCHEDULE["notifications-digest"] = {
+    "task": "notifications.send_digests",
+    "schedule": crontab(hour=int(os.environ.get("NOTIFICATION_DIGEST_HOUR", "7")), minute=0),
+}
 
 LOGGING = {
     "version": 1,

@@ -1,6 +1,19 @@
 from .audit import AuditRecord
 from .evidence import Photo, PhotoDuplicate, PhotoState
 from .findings import Finding, FindingPhoto, FindingStatus
+from .notifications import (
+    AttemptOutcome,
+    ComplianceContact,
+    Delivery,
+    DeliveryAttempt,
+    DeliveryChannel,
+    DeliveryState,
+    Notification,
+    NotificationKind,
+    NotificationPreference,
+    NotificationState,
+    WebhookEndpoint,
+)
 from .weapons import (
     CustodyAction,
     CustodyEvent,
@@ -13,6 +26,17 @@ from .weapons import (
 )
 
 __all__ = [
+    "AttemptOutcome",
+    "ComplianceContact",
+    "Delivery",
+    "DeliveryAttempt",
+    "DeliveryChannel",
+    "DeliveryState",
+    "Notification",
+    "NotificationKind",
+    "NotificationPreference",
+    "NotificationState",
+    "WebhookEndpoint",
     "AuditRecord",
     "CustodyAction",
     "CustodyEvent",

@@ -1,0 +1,705 @@
+"""Notifications: who is told of a confirmed finding, and the durable delivery of what they are told.
+
+The flow, and why each step is shaped so nothing is lost or sent twice:
+1. `notify_finding_confirmed(finding)` runs inside the confirming transaction (a confirm hook): it
+   writes the Notification (the outbox row, unique per organisation, finding and kind, so two
+   analysts confirming at once still make one) and one Delivery per channel. Only ids leave the
+   transaction: the delivery tasks are enqueued by `transaction.on_commit`.
+2. `deliver(delivery_id)` claims the delivery with a conditional UPDATE (pending and due, or a
+   "delivering" claim older than NOTIFICATION_CLAIM_TIMEOUT_SECONDS), logs the attempt before
+   sending, sends, and records the outcome only if its claim still stands. A delivered delivery
+   is never claimed again.
+3. Failures are retried with exponential backoff and jitter until `expires_at` (24 hours by default),
+   then marked failed with the last error. The retry time lives in the row (`next_attempt_at`);
+   a Celery countdown is only a shortcut.
+4. `sweep()` (Celery beat, every minute) re-enqueues due deliveries whose task is overdue and
+   claims that went stale, so a killed worker or a restarted broker delays delivery, never loses it.
+5. Digest deliveries wait for `send_digests()` (daily), which sends one e-mail per organisation and
+   marks every listed delivery delivered.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import logging
+import random
+import time
+import uuid
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from catalog.models import Organisation
+from forensics.audit import record_change, snapshot
+from forensics.models import (
+    AttemptOutcome,
+    ComplianceContact,
+    Delivery,
+    DeliveryAttempt,
+    DeliveryChannel,
+    DeliveryState,
+    Finding,
+    FindingStatus,
+    Notification,
+    NotificationKind,
+    NotificationPreference,
+    NotificationState,
+    Recovery,
+    Sharing,
+    WebhookEndpoint,
+)
+
+from . import webhooks
+from .webhooks import PostResult
+
+logger = logging.getLogger("forensics.notifications")
+
+SENT_BY_TASK = (DeliveryChannel.EMAIL, DeliveryChannel.WEBHOOK)
+MAX_COUNTDOWN_SECONDS = 300
+"""Retries due sooner than this also get a Celery countdown; later ones wait for the sweep (a long
+countdown would sit unacknowledged in the worker past the broker's visibility timeout)."""
+
+
+def _seconds(name: str) -> datetime.timedelta:
+    return datetime.timedelta(seconds=getattr(settings, name))
+
+
+# --- who is told, and what ----------------------------------------------------------------------
+
+
+def has_channels(organisation_id: int) -> bool:
+    return (
+        WebhookEndpoint.objects.filter(organisation_id=organisation_id, active=True).exists()
+        or ComplianceContact.objects.filter(organisation_id=organisation_id).exists()
+    )
+
+
+def finding_recipients(finding: Finding) -> list[Organisation]:
+    """The brand the finding was confirmed against, and its current owner when the owner has
+    contacts or endpoints of its own."""
+    maker_id = finding.manufacturer_id
+    if maker_id is None and finding.part_id is not None:
+        maker_id = finding.part.manufacturer_id
+    if maker_id is None:
+        return []
+    brand = Organisation.objects.select_related("owner").get(pk=maker_id)
+    recipients = [brand]
+    owner = brand.owner
+    if owner is not None and owner.pk != brand.pk and has_channels(owner.pk):
+        recipients.append(owner)
+    return recipients
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def finding_event_data(finding: Finding, recovery: Recovery) -> dict:
+    """What a manufacturer is told about a finding. TLP:AMBER gives the month of recovery only;
+    the recovering unit, source and location are never included."""
+    part = finding.part
+    maker = finding.manufacturer or (part.manufacturer if part else None)
+    weapon = recovery.weapon_system
+    data = {
+        "id": finding.pk,
+        "marking": finding.marking,
+        "category": finding.category,
+        "quantity": finding.quantity,
+        "part": {"id": part.pk, "mpn": part.mpn, "description": part.description} if part else None,
+        "manufacturer": {"id": maker.pk, "name": maker.name} if maker else None,
+        "date_code": finding.date_code,
+        "manufactured_from": _iso(finding.manufactured_from),
+        "manufactured_to": _iso(finding.manufactured_to),
+        "after_export_controls": finding.after_export_controls,
+        "lot_code": finding.lot_code,
+        "confirmed_at": _iso(finding.confirmed_at),
+        "weapon_system": {"id": weapon.pk, "name": weapon.name, "kind": weapon.kind},
+        "sharing": f"TLP:{recovery.sharing.upper()}",
+        "recovery_month": recovery.recovered_on.strftime("%Y-%m")
+        if recovery.recovered_on
+        else None,
+    }
+    if recovery.sharing != Sharing.AMBER:
+        data["recovery_date"] = _iso(recovery.recovered_on)
+    return data
+
+
+def _links(finding_id: int | None) -> dict:
+    site = settings.SITE_URL.rstrip("/")
+    links = {"notifications": f"{site}/api/v1/notifications/"}
+    if finding_id is not None:
+        links["finding"] = f"{site}/api/v1/findings/{finding_id}/"
+    return links
+
+
+def notify_finding_confirmed(finding: Finding) -> list[Notification]:
+    """Write the notifications for a confirmed finding; call inside the confirming transaction.
+
+    Returns the notifications this call created (none when they already existed, when the
+    recovery is TLP:RED, or when the finding names no manufacturer).
+    """
+    if finding.status != FindingStatus.CONFIRMED:
+        return []
+    recovery = Recovery.objects.select_related("weapon_system").get(pk=finding.recovery_id)
+    if recovery.sharing == Sharing.RED:
+        logger.info("Finding %s is TLP:RED: manufacturers are not notified", finding.pk)
+        return []
+    recipients = finding_recipients(finding)
+    if not recipients:
+        return []
+    data = finding_event_data(finding, recovery)
+    part = data["part"]["mpn"] if data["part"] else finding.marking[:60]
+    subject = f"Your component {part} was found in a recovered {recovery.weapon_system.name}"
+    created = []
+    for organisation in recipients:
+        notification = create_notification(
+            organisation,
+            NotificationKind.FINDING_CONFIRMED,
+            idempotency_key=f"finding_confirmed:{organisation.pk}:{finding.pk}",
+            subject=subject,
+            data={"finding": data},
+            finding=finding,
+        )
+        if notification is not None:
+            created.append(notification)
+    return created
+
+
+def notify_recovery_shared(recovery: Recovery) -> list[Notification]:
+    """Notify the confirmed findings of a recovery whose sharing has just left TLP:RED."""
+    created = []
+    with transaction.atomic():
+        for finding in Finding.objects.filter(
+            recovery=recovery, status=FindingStatus.CONFIRMED
+        ).select_related("part"):
+            created.extend(notify_finding_confirmed(finding))
+    return created
+
+
+def create_notification(
+    organisation: Organisation,
+    kind: str,
+    *,
+    idempotency_key: str,
+    subject: str,
+    data: dict,
+    finding: Finding | None = None,
+    endpoint: WebhookEndpoint | None = None,
+) -> Notification | None:
+    """Write one notification and its deliveries; their tasks are enqueued when the transaction
+    commits. Returns None if a notification with this key (or for this finding) already exists.
+
+    `data` is merged into the event; `subject` heads the e-mail. With `endpoint`, only that webhook
+    endpoint receives it (the "send test event" action).
+    """
+    now = timezone.now()
+    payload = {
+        "id": idempotency_key,
+        "type": kind,
+        "created_at": now.isoformat(),
+        "subject": subject,
+        "organisation": {"id": organisation.pk, "name": organisation.name},
+        "links": _links(finding.pk if finding else None),
+        **data,
+    }
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                notification = Notification.objects.create(
+                    organisation=organisation,
+                    finding=finding,
+                    kind=kind,
+                    payload=payload,
+                    idempotency_key=idempotency_key,
+                    next_attempt_at=now,
+                )
+        except IntegrityError:
+            logger.info("Notification %s exists already; not written twice", idempotency_key)
+            return None
+        deliveries = _plan_deliveries(notification, endpoint, now)
+        Delivery.objects.bulk_create(deliveries)
+        if not deliveries:
+            notification.state = NotificationState.NO_CHANNEL
+            notification.next_attempt_at = None
+            notification.save(update_fields=["state", "next_attempt_at"])
+        enqueue_on_commit(d.pk for d in deliveries if d.channel in SENT_BY_TASK)
+    return notification
+
+
+def _plan_deliveries(notification, endpoint, now) -> list[Delivery]:
+    """One delivery per active webhook endpoint, one e-mail for the contacts who want each
+    notification, one digest line for those who want a daily digest."""
+
+    def delivery(channel, endpoint=None):
+        return Delivery(
+            notification=notification,
+            channel=channel,
+            endpoint=endpoint,
+            next_attempt_at=now,
+            enqueued_at=now if channel in SENT_BY_TASK else None,
+            expires_at=now + _seconds("NOTIFICATION_RETRY_WINDOW_SECONDS"),
+        )
+
+    if endpoint is not None:
+        return [delivery(DeliveryChannel.WEBHOOK, endpoint)]
+    org_id = notification.organisation_id
+    planned = [
+        delivery(DeliveryChannel.WEBHOOK, e)
+        for e in WebhookEndpoint.objects.filter(organisation_id=org_id, active=True)
+    ]
+    wants_digest = set(
+        ComplianceContact.objects.filter(organisation_id=org_id).values_list(
+            "receives_digest", flat=True
+        )
+    )
+    if wants_digest and _digest_only(org_id):
+        wants_digest = {True}
+    if False in wants_digest:
+        planned.append(delivery(DeliveryChannel.EMAIL))
+    if True in wants_digest:
+        planned.append(delivery(DeliveryChannel.DIGEST))
+    return planned
+
+
+def _digest_only(organisation_id: int) -> bool:
+    return NotificationPreference.objects.filter(
+        organisation_id=organisation_id, digest_only=True
+    ).exists()
+
+
+# --- enqueueing -------------------------------------------------------------------------------
+
+
+def _eager() -> bool:
+    from forensics.celery import app
+
+    return bool(app.conf.task_always_eager)
+
+
+def enqueue(delivery_ids: Iterable[int], countdown: float | None = None) -> int:
+    """Send a delivery task per id. A broker that refuses is logged, not raised: the rows are
+    the outbox, and the sweep sends them again. Returns how many were handed to the broker."""
+    from forensics.tasks_notifications import deliver_notification
+
+    sent = 0
+    for delivery_id in delivery_ids:
+        try:
+            deliver_notification.apply_async((delivery_id,), countdown=countdown)
+        except Exception:
+            logger.exception("Broker refused delivery %s; the sweep will re-send it", delivery_id)
+            break
+        sent += 1
+    return sent
+
+
+def enqueue_on_commit(delivery_ids: Iterable[int]) -> None:
+    ids = list(delivery_ids)
+    if ids:
+        transaction.on_commit(lambda: enqueue(ids))
+
+
+# --- delivering -------------------------------------------------------------------------------
+
+
+def retry_delay(attempts: int) -> float:
+    """Exponential backoff with jitter: half the ceiling plus a random part of the other half."""
+    base = settings.NOTIFICATION_RETRY_BASE_SECONDS
+    ceiling = min(settings.NOTIFICATION_RETRY_MAX_DELAY_SECONDS, base * 2 ** max(attempts - 1, 0))
+    return ceiling / 2 + random.uniform(0, ceiling / 2)
+
+
+def _claimable(now) -> Q:
+    stale = now - _seconds("NOTIFICATION_CLAIM_TIMEOUT_SECONDS")
+    return Q(state=DeliveryState.PENDING, next_attempt_at__lte=now) | Q(
+        state=DeliveryState.DELIVERING, claimed_at__lt=stale
+    )
+
+
+def _abandon_open_attempts(delivery_filter: Q, now) -> None:
+    """Attempts still open when their delivery is claimed again were cut short."""
+    DeliveryAttempt.objects.filter(delivery_filter, outcome=AttemptOutcome.IN_PROGRESS).update(
+        outcome=AttemptOutcome.ABANDONED,
+        finished_at=now,
+        error="Abandoned: the worker was lost or timed out before recording an outcome.",
+    )
+
+
+def claim(delivery_id: int) -> tuple[str, DeliveryAttempt] | None:
+    """Take a delivery for this worker, or None if it is delivered, failed, not due, or held by a
+    live claim. The attempt is logged in the same transaction as the claim."""
+    now = timezone.now()
+    token = uuid.uuid4().hex
+    with transaction.atomic():
+        claimed = (
+            Delivery.objects.filter(pk=delivery_id, channel__in=SENT_BY_TASK)
+            .filter(_claimable(now))
+            .update(
+                state=DeliveryState.DELIVERING,
+                claim_token=token,
+                claimed_at=now,
+                attempts=F("attempts") + 1,
+            )
+        )
+        if not claimed:
+            return None
+        _abandon_open_attempts(Q(delivery_id=delivery_id), now)
+        attempt = DeliveryAttempt.objects.create(delivery_id=delivery_id, at=now, claim_token=token)
+    return token, attempt
+
+
+def deliver(delivery_id: int) -> str:
+    """Deliver one email/webhook delivery if this worker can claim it. Idempotent: returns
+    "skipped" when there is nothing to do, else the delivery's new state."""
+    claimed = claim(delivery_id)
+    if claimed is None:
+        return "skipped"
+    token, attempt = claimed
+    delivery = Delivery.objects.select_related(
+        "notification", "notification__organisation", "endpoint"
+    ).get(pk=delivery_id)
+    if delivery.channel == DeliveryChannel.WEBHOOK:
+        result = _send_webhook(delivery)
+    else:
+        result = _send_email(delivery)
+    state, countdown = _finish(delivery, attempt, token, result)
+    if countdown is not None:
+        enqueue([delivery_id], countdown=countdown)
+    return state
+
+
+def _send_webhook(delivery: Delivery) -> PostResult:
+    endpoint = delivery.endpoint
+    if endpoint is None:
+        return PostResult(False, None, "The webhook endpoint was deleted.", 0, permanent=True)
+    if not endpoint.active:
+        return PostResult(False, None, "The webhook endpoint is inactive.", 0, permanent=True)
+    notification = delivery.notification
+    return webhooks.post_event(
+        endpoint.url,
+        endpoint.secret,
+        event_body(notification.payload),
+        notification.idempotency_key,
+        notification.kind,
+    )
+
+
+def event_body(payload: dict) -> bytes:
+    """The exact bytes that are signed and sent: compact, key-sorted JSON."""
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _send_email(delivery: Delivery) -> PostResult:
+    notification = delivery.notification
+    recipients = list(
+        ComplianceContact.objects.filter(
+            organisation_id=notification.organisation_id, receives_digest=False
+        ).values_list("email", flat=True)
+    )
+    if recipients and _digest_only(notification.organisation_id):
+        recipients = []
+    if not recipients:
+        return PostResult(
+            False, None, "No contact takes immediate e-mail any more.", 0, permanent=True
+        )
+    started = time.monotonic()
+    payload = notification.payload
+    template = f"notifications/email_{notification.kind}.txt"
+    body = render_to_string([template, "notifications/email_generic.txt"], {"event": payload})
+    message = EmailMessage(
+        subject=payload.get("subject", "Notification"),
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=recipients,
+        headers={"X-Idempotency-Key": notification.idempotency_key},
+    )
+    try:
+        message.send()
+    except Exception as exc:  # SMTP, network and backend errors alike are worth a retry
+        elapsed = int((time.monotonic() - started) * 1000)
+        return PostResult(False, None, f"{type(exc).__name__}: {exc}"[:1000], elapsed)
+    return PostResult(True, None, "", int((time.monotonic() - started) * 1000))
+
+
+def _finish(delivery, attempt, token, result: PostResult) -> tuple[str, float | None]:
+    """Record the attempt and move the delivery on, if this worker's claim still stands.
+
+    Returns the delivery's state and, for a retry due soon, the countdown for its next task.
+    """
+    now = timezone.now()
+    countdown = None
+    fields = {"last_error": result.error}
+    if result.ok:
+        state = DeliveryState.DELIVERED
+        fields.update(delivered_at=now, next_attempt_at=None, last_error="")
+    else:
+        delay = retry_delay(delivery.attempts)
+        next_at = now + datetime.timedelta(seconds=delay)
+        if result.permanent or delivery.expires_at is None or next_at > delivery.expires_at:
+            state = DeliveryState.FAILED
+            fields["next_attempt_at"] = None
+        else:
+            state = DeliveryState.PENDING
+            fields["next_attempt_at"] = next_at
+            if delay <= MAX_COUNTDOWN_SECONDS and not _eager():
+                countdown = delay
+                fields["enqueued_at"] = next_at
+    with transaction.atomic():
+        moved = Delivery.objects.filter(
+            pk=delivery.pk, claim_token=token, state=DeliveryState.DELIVERING
+        ).update(state=state, **fields)
+        outcome = AttemptOutcome.SUCCESS if result.ok else AttemptOutcome.ERROR
+        if not moved:
+            outcome = AttemptOutcome.SUPERSEDED
+        DeliveryAttempt.objects.filter(pk=attempt.pk).update(
+            finished_at=now,
+            outcome=outcome,
+            status_code=result.status_code,
+            error=result.error,
+            duration_ms=result.duration_ms,
+        )
+        if not moved:
+            logger.warning("Delivery %s was taken over while this worker sent it", delivery.pk)
+            return "superseded", None
+        refresh_notification(delivery.notification_id)
+    if state == DeliveryState.FAILED:
+        logger.warning("Delivery %s failed for good: %s", delivery.pk, result.error)
+    return state, countdown
+
+
+def refresh_notification(notification_id: int) -> None:
+    """Summarise the deliveries on the notification (state, attempts, next try, last error).
+
+    The notification row is locked first, so two deliveries finishing at once serialise here.
+    """
+    list(Notification.objects.select_for_update().filter(pk=notification_id).values("pk"))
+    rows = list(
+        Delivery.objects.filter(notification_id=notification_id).values(
+            "state", "attempts", "next_attempt_at", "last_error", "delivered_at"
+        )
+    )
+    states = {row["state"] for row in rows}
+    delivered_at = None
+    if not rows:
+        state = NotificationState.NO_CHANNEL
+    elif states == {DeliveryState.DELIVERED}:
+        state = NotificationState.DELIVERED
+        delivered_at = max(row["delivered_at"] for row in rows)
+    elif DeliveryState.DELIVERING in states:
+        state = NotificationState.DELIVERING
+    elif DeliveryState.PENDING in states:
+        state = NotificationState.PENDING
+    else:
+        state = NotificationState.FAILED
+    waiting = [r["next_attempt_at"] for r in rows if r["state"] == DeliveryState.PENDING]
+    errors = [r["last_error"] for r in rows if r["state"] != DeliveryState.DELIVERED]
+    Notification.objects.filter(pk=notification_id).update(
+        state=state,
+        attempts=sum(row["attempts"] for row in rows),
+        next_attempt_at=min((w for w in waiting if w), default=None),
+        last_error=next((e for e in errors if e), ""),
+        delivered_at=delivered_at,
+    )
+
+
+# --- sweep, digest, actions -----------------------------------------------------------------------
+
+
+def sweep(now: datetime.datetime | None = None) -> dict:
+    """Re-enqueue what a lost task or a restarted broker left behind.
+
+    Due deliveries whose last task was sent more than NOTIFICATION_REQUEUE_AFTER_SECONDS ago, and
+    claims older than NOTIFICATION_CLAIM_TIMEOUT_SECONDS. A task that does arrive late finds the
+    delivery claimed or done and does nothing, so a generous sweep costs a query, not a duplicate.
+    """
+    now = now or timezone.now()
+    requeue_before = now - _seconds("NOTIFICATION_REQUEUE_AFTER_SECONDS")
+    stale_before = now - _seconds("NOTIFICATION_CLAIM_TIMEOUT_SECONDS")
+    batch = settings.NOTIFICATION_SWEEP_BATCH
+    overdue_task = Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=requeue_before)
+    base = Delivery.objects.filter(channel__in=SENT_BY_TASK).filter(overdue_task)
+    due = list(
+        base.filter(state=DeliveryState.PENDING, next_attempt_at__lte=now)
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:batch]
+    )
+    stale = list(
+        base.filter(state=DeliveryState.DELIVERING, claimed_at__lt=stale_before)
+        .order_by("claimed_at")
+        .values_list("pk", flat=True)[:batch]
+    )
+    ids = due + stale
+    if ids:
+        Delivery.objects.filter(pk__in=ids).update(enqueued_at=now)
+        enqueue(ids)
+        logger.info("Sweep re-enqueued %d due and %d stale deliveries", len(due), len(stale))
+    return {"due": len(due), "stale": len(stale)}
+
+
+def send_digests() -> dict:
+    """Send each organisation with waiting digest deliveries one e-mail listing them all."""
+    now = timezone.now()
+    organisation_ids = (
+        Delivery.objects.filter(channel=DeliveryChannel.DIGEST)
+        .filter(_claimable(now))
+        .values_list("notification__organisation_id", flat=True)
+        .distinct()
+    )
+    results = {"sent": 0, "failed": 0}
+    for organisation_id in sorted(set(organisation_ids)):
+        ok = send_digest(organisation_id)
+        if ok is not None:
+            results["sent" if ok else "failed"] += 1
+    return results
+
+
+def send_digest(organisation_id: int) -> bool | None:
+    """One digest e-mail for one organisation. Returns None if there was nothing to send."""
+    now = timezone.now()
+    token = uuid.uuid4().hex
+    mine = Q(channel=DeliveryChannel.DIGEST, notification__organisation_id=organisation_id)
+    with transaction.atomic():
+        ids = list(
+            Delivery.objects.filter(mine).filter(_claimable(now)).values_list("pk", flat=True)
+        )
+        claimed = (
+            Delivery.objects.filter(pk__in=ids)
+            .filter(_claimable(now))
+            .update(
+                state=DeliveryState.DELIVERING,
+                claim_token=token,
+                claimed_at=now,
+                attempts=F("attempts") + 1,
+            )
+        )
+        if not claimed:
+            return None
+        _abandon_open_attempts(Q(delivery__claim_token=token), now)
+        deliveries = list(
+            Delivery.objects.filter(claim_token=token)
+            .select_related("notification")
+            .order_by("notification__created_at", "pk")
+        )
+        DeliveryAttempt.objects.bulk_create(
+            DeliveryAttempt(delivery=d, at=now, claim_token=token) for d in deliveries
+        )
+    result = _send_digest_email(organisation_id, deliveries)
+    finished = timezone.now()
+    with transaction.atomic():
+        if result.ok:
+            Delivery.objects.filter(claim_token=token, state=DeliveryState.DELIVERING).update(
+                state=DeliveryState.DELIVERED, delivered_at=finished, last_error=""
+            )
+        else:
+            exhausted = Q(attempts__gte=settings.NOTIFICATION_DIGEST_MAX_RUNS)
+            if result.permanent:
+                exhausted = Q()
+            mine_now = Delivery.objects.filter(claim_token=token, state=DeliveryState.DELIVERING)
+            mine_now.filter(exhausted).update(state=DeliveryState.FAILED, last_error=result.error)
+            mine_now.update(
+                state=DeliveryState.PENDING, next_attempt_at=finished, last_error=result.error
+            )
+        DeliveryAttempt.objects.filter(
+            claim_token=token, outcome=AttemptOutcome.IN_PROGRESS
+        ).update(
+            finished_at=finished,
+            outcome=AttemptOutcome.SUCCESS if result.ok else AttemptOutcome.ERROR,
+            error=result.error,
+            duration_ms=result.duration_ms,
+        )
+        for notification_id in sorted({d.notification_id for d in deliveries}):
+            refresh_notification(notification_id)
+    return result.ok
+
+
+def _send_digest_email(organisation_id: int, deliveries: list[Delivery]) -> PostResult:
+    contacts = ComplianceContact.objects.filter(organisation_id=organisation_id)
+    if not _digest_only(organisation_id):
+        contacts = contacts.filter(receives_digest=True)
+    recipients = list(contacts.values_list("email", flat=True))
+    if not recipients:
+        return PostResult(False, None, "No contact takes the digest any more.", 0, permanent=True)
+    organisation = Organisation.objects.get(pk=organisation_id)
+    events = [d.notification.payload for d in deliveries]
+    started = time.monotonic()
+    message = EmailMessage(
+        subject=f"Daily digest: {len(events)} new notification(s) for {organisation.name}",
+        body=render_to_string(
+            "notifications/email_digest.txt", {"organisation": organisation, "events": events}
+        ),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=recipients,
+    )
+    try:
+        message.send()
+    except Exception as exc:  # SMTP, network and backend errors alike: retried at the next run
+        elapsed = int((time.monotonic() - started) * 1000)
+        return PostResult(False, None, f"{type(exc).__name__}: {exc}"[:1000], elapsed)
+    return PostResult(True, None, "", int((time.monotonic() - started) * 1000))
+
+
+def retry_delivery(delivery: Delivery, actor) -> Delivery:
+    """Give a failed delivery a fresh retry window (after the receiver was fixed)."""
+    if delivery.state != DeliveryState.FAILED:
+        raise ValidationError({"detail": "Only a failed delivery can be retried."})
+    now = timezone.now()
+    with transaction.atomic():
+        before = snapshot(delivery)
+        moved = Delivery.objects.filter(pk=delivery.pk, state=DeliveryState.FAILED).update(
+            state=DeliveryState.PENDING,
+            next_attempt_at=now,
+            enqueued_at=now if delivery.channel in SENT_BY_TASK else None,
+            expires_at=now + _seconds("NOTIFICATION_RETRY_WINDOW_SECONDS"),
+        )
+        if not moved:
+            raise ValidationError({"detail": "Only a failed delivery can be retried."})
+        delivery.refresh_from_db()
+        record_change(actor, delivery, "retry", before, snapshot(delivery))
+        refresh_notification(delivery.notification_id)
+        if delivery.channel in SENT_BY_TASK:
+            enqueue_on_commit([delivery.pk])
+    return delivery
+
+
+# --- endpoints --------------------------------------------------------------------------------
+
+
+def endpoint_snapshot(endpoint: WebhookEndpoint | None) -> dict | None:
+    """The audit snapshot of an endpoint, its secret left out."""
+    data = snapshot(endpoint)
+    if data is not None:
+        data["secret"] = "[redacted]"
+    return data
+
+
+def rotate_secret(endpoint: WebhookEndpoint, actor) -> str:
+    """A new signing secret, effective for the next request; returned once to show once."""
+    with transaction.atomic():
+        before = endpoint_snapshot(endpoint)
+        endpoint.secret = webhooks.generate_secret()
+        endpoint.save(update_fields=["secret", "updated_at"])
+        record_change(actor, endpoint, "rotate_secret", before, endpoint_snapshot(endpoint))
+    return endpoint.secret
+
+
+def send_test_event(endpoint: WebhookEndpoint, actor) -> Notification:
+    """A test notification delivered to this endpoint only, through the same path as real ones."""
+    if not endpoint.active:
+        raise ValidationError({"detail": "The endpoint is inactive; activate it to test it."})
+    with transaction.atomic():
+        notification = create_notification(
+            endpoint.organisation,
+            NotificationKind.TEST,
+            idempotency_key=f"test:{uuid.uuid4().hex}",
+            subject="Test event",
+            data={"message": "A test event: this endpoint receives signed notifications."},
+            endpoint=endpoint,
+        )
+        record_change(actor, endpoint, "test_event", None, {"notification": notification.pk})
+    return notification
