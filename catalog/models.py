@@ -6,9 +6,11 @@ catalog.normalize, so lookups are index scans rather than string gymnastics at q
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
+from catalog.normalize import FAMILIES, name_key, norm
 from forensics.roles import has_role, is_manufacturer, organisation_of, roles_of
 from forensics.scoping import ScopedQuerySet
 
@@ -25,6 +27,39 @@ class OrganisationQuerySet(ScopedQuerySet):
 
     def manufacturers(self):
         return self.filter(is_manufacturer=True)
+
+
+def has_alnum(text: str | None) -> bool:
+    return any(ch.isalnum() for ch in text or "")
+
+
+def visible_organisations(user):
+    """The organisations a user may see, as a queryset usable in `__in` subqueries."""
+    return Organisation.objects.visible_to(user)
+
+
+class AliasQuerySet(ScopedQuerySet):
+    def visible_to(self, user):
+        if is_manufacturer(user):
+            return self.filter(organisation__in=visible_organisations(user))
+        return super().visible_to(user)
+
+
+class OwnershipQuerySet(ScopedQuerySet):
+    def visible_to(self, user):
+        """Manufacturer users see the acquisitions of their own organisation and its brands."""
+        if is_manufacturer(user):
+            return self.filter(brand__in=visible_organisations(user))
+        return super().visible_to(user)
+
+
+class ByManufacturerQuerySet(ScopedQuerySet):
+    """Rows keyed by `manufacturer`: manufacturer users see their organisation's and its brands'."""
+
+    def visible_to(self, user):
+        if is_manufacturer(user):
+            return self.filter(manufacturer__in=visible_organisations(user))
+        return super().visible_to(user)
 
 
 class Organisation(models.Model):
@@ -90,6 +125,40 @@ class Organisation(models.Model):
         """The owner if the brand was acquired, else the organisation itself."""
         return self.owner or self
 
+    def clean(self):
+        """Country and suffix family must be known; the name must not already name someone else."""
+        errors = {}
+        self.country = (self.country or "").strip().upper()
+        if self.country and (len(self.country) != 2 or not self.country.isalpha()):
+            errors["country"] = "Use an ISO 3166-1 alpha-2 code such as 'US'."
+        if self.mpn_family and self.mpn_family not in FAMILIES:
+            errors["mpn_family"] = (
+                f"Unknown part-number family; use one of {', '.join(sorted(FAMILIES))}."
+            )
+        if not isinstance(self.identifiers, dict) or not all(
+            isinstance(value, str) for value in self.identifiers.values()
+        ):
+            errors["identifiers"] = 'An object of text values, e.g. {"lei": "…", "cage": "…"}.'
+        if not isinstance(self.addresses, list):
+            errors["addresses"] = "A list of addresses."
+        key = name_key(self.name) if has_alnum(self.name) else ""
+        if self.name and not key:
+            errors["name"] = "A name needs at least one letter or digit."
+        elif key:
+            other = (
+                OrganisationAlias.objects.filter(key=key)
+                .exclude(organisation_id=self.pk)
+                .select_related("organisation")
+                .first()
+            )
+            if other is not None:
+                errors["name"] = (
+                    f"“{self.name}” already names {other.organisation.name} "
+                    f"(organisation {other.organisation_id})."
+                )
+        if errors:
+            raise ValidationError(errors)
+
 
 class OrganisationAlias(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="aliases")
@@ -98,12 +167,36 @@ class OrganisationAlias(models.Model):
         max_length=300, unique=True, help_text="catalog.normalize.name_key(name)"
     )
 
+    objects = AliasQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
         verbose_name_plural = "organisation aliases"
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        """The key is derived from the name, and one spelling names one organisation only."""
+        self.name = (self.name or "").strip()
+        self.key = name_key(self.name) if has_alnum(self.name) else ""
+        if self.name and not self.key:
+            raise ValidationError({"name": "An alias needs at least one letter or digit."})
+        clash = (
+            OrganisationAlias.objects.filter(key=self.key)
+            .exclude(pk=self.pk)
+            .select_related("organisation")
+            .first()
+        )
+        if self.key and clash is not None:
+            if clash.organisation_id == self.organisation_id:
+                message = f"{clash.organisation.name} already has this alias (as “{clash.name}”)."
+            else:
+                message = (
+                    f"“{self.name}” is already an alias of {clash.organisation.name} "
+                    f"(organisation {clash.organisation_id})."
+                )
+            raise ValidationError({"name": message})
 
 
 class Ownership(models.Model):
@@ -115,7 +208,7 @@ class Ownership(models.Model):
     end = models.DateField(null=True, blank=True)
     note = models.CharField(max_length=300, blank=True)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = OwnershipQuerySet.as_manager()
 
     class Meta:
         ordering = ["brand__name", "start"]
@@ -127,6 +220,17 @@ class Ownership(models.Model):
 
     def __str__(self):
         return f"{self.brand} → {self.owner} ({self.start or '?'})"
+
+    def clean(self):
+        """No self-ownership, no reversed dates, no overlapping owners, no cycles (see services)."""
+        from catalog.services import ownership_problems
+
+        problems = ownership_problems(self)
+        if problems:
+            raise ValidationError(problems)
+
+
+CHPL_TIERS = ("1", "2", "3A", "3B", "4A", "4B")
 
 
 class HsCode(models.Model):
@@ -162,7 +266,9 @@ class PartQuerySet(ScopedQuerySet):
             org = organisation_of(user)
             if org is None:
                 return self.none()
-            return self.filter(Q(manufacturer=org) | Q(manufacturer__owner=org))
+            return self.filter(
+                manufacturer__in=Organisation.objects.filter(Q(pk=org.pk) | Q(owner=org))
+            )
         return self
 
 
@@ -196,6 +302,37 @@ class Part(models.Model):
     def __str__(self):
         return self.mpn
 
+    def clean(self):
+        """Derived keys are filled here so that forms and services validate the same thing."""
+        from catalog.services import fill_part_keys
+
+        errors = {}
+        if self.hs_code and (len(self.hs_code) != 6 or not self.hs_code.isdigit()):
+            errors["hs_code"] = "An HS-6 code is six digits, e.g. 854231."
+        if self.manufacturer_id is not None and self.mpn:
+            if not self.manufacturer.is_manufacturer:
+                errors["manufacturer"] = (
+                    f"{self.manufacturer.name} is not marked as a manufacturer."
+                )
+            fill_part_keys(self)
+            if not self.mpn_norm:
+                errors["mpn"] = "An MPN needs at least one letter or digit."
+            else:
+                clash = (
+                    Part.objects.filter(
+                        manufacturer_id=self.manufacturer_id, mpn_norm=self.mpn_norm
+                    )
+                    .exclude(pk=self.pk)
+                    .first()
+                )
+                if clash is not None:
+                    errors["mpn"] = (
+                        f"{self.manufacturer.name} already has {clash.mpn} (part {clash.pk}), "
+                        "the same part number once normalised."
+                    )
+        if errors:
+            raise ValidationError(errors)
+
 
 class MarkingCode(models.Model):
     """A top-mark code that is not the part number (TI `YE08` is TXB0108PWR)."""
@@ -211,7 +348,7 @@ class MarkingCode(models.Model):
     package = models.CharField(max_length=40, blank=True)
     note = models.CharField(max_length=300, blank=True)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = ByManufacturerQuerySet.as_manager()
 
     class Meta:
         ordering = ["code_norm"]
@@ -224,11 +361,29 @@ class MarkingCode(models.Model):
     def __str__(self):
         return f"{self.code} → {self.part or self.manufacturer}"
 
+    def clean(self):
+        """The code is matched normalised; a part given must be the manufacturer's own."""
+        self.code_norm = norm(self.code or "")
+        if self.code and not self.code_norm:
+            raise ValidationError({"code": "A marking code needs at least one letter or digit."})
+        if self.manufacturer_id is None:
+            return
+        if self.part_id is not None and self.part.manufacturer_id != self.manufacturer_id:
+            raise ValidationError(
+                {"part": f"{self.part.mpn} is not a part of {self.manufacturer.name}."}
+            )
+        clash = MarkingCode.objects.filter(
+            manufacturer_id=self.manufacturer_id, code_norm=self.code_norm, part_id=self.part_id
+        ).exclude(pk=self.pk)
+        if self.code_norm and clash.exists():
+            raise ValidationError({"code": "This marking code is already recorded for this part."})
+
 
 class OfferQuerySet(ScopedQuerySet):
     def visible_to(self, user):
+        """Offers name other organisations (distributors): not for manufacturer users."""
         if is_manufacturer(user):
-            return self.filter(part__in=Part.objects.visible_to(user))
+            return self.none()
         return super().visible_to(user)
 
 
@@ -331,6 +486,16 @@ class PrefixFamily(models.Model):
 
     def __str__(self):
         return f"{self.prefix} → {self.manufacturer}"
+
+    def clean(self):
+        self.prefix_norm = norm(self.prefix or "")
+        if self.prefix and not self.prefix_norm:
+            raise ValidationError({"prefix": "A prefix needs at least one letter or digit."})
+        clash = PrefixFamily.objects.filter(
+            prefix_norm=self.prefix_norm, manufacturer_id=self.manufacturer_id
+        ).exclude(pk=self.pk)
+        if self.prefix_norm and self.manufacturer_id is not None and clash.exists():
+            raise ValidationError({"prefix": "This manufacturer already has this prefix."})
 
 
 class KnownMarking(models.Model):

@@ -1,10 +1,18 @@
-from django.utils.text import slugify
+"""Catalog serializers: shape and format checks only.
+
+Cross-row rules (one spelling names one organisation, one part per normalised MPN, no ownership
+cycles...) live in the models' `clean` methods and run when catalog.services saves, so the admin and
+the API refuse the same things with the same messages.
+"""
+
 from rest_framework import serializers
 
 from catalog.models import (
     DistributorOffer,
+    MarkingCode,
     Organisation,
     OrganisationAlias,
+    Ownership,
     Part,
     SupplyLink,
 )
@@ -16,11 +24,27 @@ class OrganisationRefSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "country"]
 
 
+class PartRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Part
+        fields = ["id", "mpn", "manufacturer"]
+
+
 class OrganisationSerializer(serializers.ModelSerializer):
     aliases = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
-    owner = OrganisationRefSerializer(read_only=True)
+    owner = OrganisationRefSerializer(
+        read_only=True, help_text="Current ultimate owner, derived from the ownerships."
+    )
     roles = serializers.ListField(child=serializers.CharField(), read_only=True)
-    slug = serializers.SlugField(required=False)
+    slug = serializers.SlugField(
+        required=False, max_length=220, help_text="Generated from the name when left out."
+    )
+    identifiers = serializers.DictField(
+        child=serializers.CharField(allow_blank=True),
+        required=False,
+        help_text="Registration/tax numbers, LEI, CAGE: {kind: value}.",
+    )
+    addresses = serializers.ListField(child=serializers.JSONField(), required=False)
 
     class Meta:
         model = Organisation
@@ -49,34 +73,45 @@ class OrganisationSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["created_at", "updated_at"]
 
-    def validate_country(self, value):
-        if value and (len(value) != 2 or not value.isalpha()):
-            raise serializers.ValidationError("Use an ISO 3166-1 alpha-2 code such as 'US'.")
-        return value.upper()
-
-    def validate(self, attrs):
-        if not attrs.get("slug") and attrs.get("name"):
-            attrs["slug"] = slugify(attrs["name"])[:200] or None
-        return attrs
-
 
 class ManufacturerSerializer(OrganisationSerializer):
-    part_count = serializers.IntegerField(read_only=True)
+    is_manufacturer = serializers.BooleanField(read_only=True)
+    part_count = serializers.IntegerField(read_only=True, help_text="Parts under its own name.")
+    group_part_count = serializers.IntegerField(
+        read_only=True, help_text="Its own parts plus those of the brands it owns."
+    )
     brands = OrganisationRefSerializer(many=True, read_only=True)
 
     class Meta(OrganisationSerializer.Meta):
-        fields = OrganisationSerializer.Meta.fields + ["part_count", "brands"]
+        fields = OrganisationSerializer.Meta.fields + ["part_count", "group_part_count", "brands"]
 
 
 class OrganisationAliasSerializer(serializers.ModelSerializer):
+    organisation_detail = OrganisationRefSerializer(source="organisation", read_only=True)
+
     class Meta:
         model = OrganisationAlias
-        fields = ["id", "name"]
+        fields = ["id", "organisation", "organisation_detail", "name", "key"]
+        read_only_fields = ["key"]
+        validators: list = []  # uniqueness is by key, checked in OrganisationAlias.clean
+
+
+class OwnershipSerializer(serializers.ModelSerializer):
+    brand_detail = OrganisationRefSerializer(source="brand", read_only=True)
+    owner_detail = OrganisationRefSerializer(source="owner", read_only=True)
+
+    class Meta:
+        model = Ownership
+        fields = ["id", "brand", "brand_detail", "owner", "owner_detail", "start", "end", "note"]
 
 
 class PartSerializer(serializers.ModelSerializer):
     manufacturer_detail = OrganisationRefSerializer(source="manufacturer", read_only=True)
-    owner = OrganisationRefSerializer(source="manufacturer.owner", read_only=True)
+    owner = OrganisationRefSerializer(
+        source="manufacturer.owner",
+        read_only=True,
+        help_text="The manufacturer's current ultimate owner, if it was acquired.",
+    )
     offer_count = serializers.IntegerField(read_only=True)
 
     class Meta:
@@ -102,17 +137,33 @@ class PartSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["mpn_norm", "mpn_base", "chpl_tier", "created_at", "updated_at"]
-        validators: list = []
+        validators: list = []  # one part per normalised MPN: checked in Part.clean
 
-    def validate_hs_code(self, value):
-        if value and (len(value) != 6 or not value.isdigit()):
-            raise serializers.ValidationError("An HS-6 code is six digits, e.g. 854231.")
-        return value
+
+class MarkingCodeSerializer(serializers.ModelSerializer):
+    manufacturer_detail = OrganisationRefSerializer(source="manufacturer", read_only=True)
+    part_detail = PartRefSerializer(source="part", read_only=True)
+
+    class Meta:
+        model = MarkingCode
+        fields = [
+            "id",
+            "manufacturer",
+            "manufacturer_detail",
+            "code",
+            "code_norm",
+            "part",
+            "part_detail",
+            "package",
+            "note",
+        ]
+        read_only_fields = ["code_norm"]
+        validators: list = []  # matched on the normalised code: checked in MarkingCode.clean
 
 
 class DistributorOfferSerializer(serializers.ModelSerializer):
     distributor_detail = OrganisationRefSerializer(source="distributor", read_only=True)
-    part_mpn = serializers.CharField(source="part.mpn", read_only=True)
+    part_detail = PartRefSerializer(source="part", read_only=True)
 
     class Meta:
         model = DistributorOffer
@@ -121,17 +172,31 @@ class DistributorOfferSerializer(serializers.ModelSerializer):
             "distributor",
             "distributor_detail",
             "part",
-            "part_mpn",
+            "part_detail",
             "sku",
             "is_authorized",
             "created_at",
         ]
         read_only_fields = ["created_at"]
+        validators: list = []
+
+    def validate(self, attrs):
+        distributor = attrs.get("distributor", getattr(self.instance, "distributor", None))
+        sku = attrs.get("sku", getattr(self.instance, "sku", None))
+        clash = DistributorOffer.objects.filter(distributor=distributor, sku=sku)
+        if self.instance is not None:
+            clash = clash.exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise serializers.ValidationError(
+                {"sku": f"{distributor.name} already offers a part under SKU {sku}."}
+            )
+        return attrs
 
 
 class SupplyLinkSerializer(serializers.ModelSerializer):
     seller_detail = OrganisationRefSerializer(source="seller", read_only=True)
     buyer_detail = OrganisationRefSerializer(source="buyer", read_only=True)
+    part_detail = PartRefSerializer(source="part", read_only=True)
 
     class Meta:
         model = SupplyLink
@@ -142,6 +207,7 @@ class SupplyLinkSerializer(serializers.ModelSerializer):
             "buyer",
             "buyer_detail",
             "part",
+            "part_detail",
             "lot_code",
             "start_date",
             "end_date",
@@ -157,8 +223,11 @@ class SupplyLinkSerializer(serializers.ModelSerializer):
         seller = attrs.get("seller", getattr(self.instance, "seller", None))
         buyer = attrs.get("buyer", getattr(self.instance, "buyer", None))
         if seller is not None and seller == buyer:
-            raise serializers.ValidationError("A supply link joins two different organisations.")
-        start, end = attrs.get("start_date"), attrs.get("end_date")
+            raise serializers.ValidationError(
+                {"buyer": "A supply link joins two different organisations."}
+            )
+        start = attrs.get("start_date", getattr(self.instance, "start_date", None))
+        end = attrs.get("end_date", getattr(self.instance, "end_date", None))
         if start and end and end < start:
             raise serializers.ValidationError(
                 {"end_date": "The end date is before the start date."}

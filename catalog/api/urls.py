@@ -6,7 +6,12 @@ from . import views
 def register(router):
     router.register("organisations", views.OrganisationViewSet, basename="organisation")
     router.register("manufacturers", views.ManufacturerViewSet, basename="manufacturer")
+    router.register(
+        "organisation-aliases", views.OrganisationAliasViewSet, basename="organisation-alias"
+    )
+    router.register("ownerships", views.OwnershipViewSet, basename="ownership")
     router.register("parts", views.PartViewSet, basename="part")
+    router.register("marking-codes", views.MarkingCodeViewSet, basename="marking-code")
     router.register("offers", views.DistributorOfferViewSet, basename="offer")
     router.register("supply-links", views.SupplyLinkViewSet, basename="supply-link")
 
