@@ -190,6 +190,10 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE["sweep-unresolved-findings"] = {
+    "task": "forensics.tasks.sweep_unresolved_findings",
+    "schedule": 300.0,
+}
 
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",

@@ -1,0 +1,1 @@
+"""Forensics domain logic as plain functions: recoveries, evidence, findings, imports, exports."""

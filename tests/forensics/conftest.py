@@ -1,0 +1,14 @@
+"""Fixtures of the forensics tests."""
+
+import pytest
+
+from .findings_support import FakeResolver
+
+
+@pytest.fixture
+def fake_resolver(monkeypatch):
+    """A scripted resolver in place of `catalog.resolver.resolve`/`learn` (see findings_support)."""
+    fake = FakeResolver()
+    monkeypatch.setattr("catalog.resolver.resolve", fake.resolve, raising=False)
+    monkeypatch.setattr("catalog.resolver.learn", fake.learn, raising=False)
+    return fake
