@@ -2,6 +2,7 @@
 the models' `clean` methods derive keys and refuse what the API refuses."""
 
 from django.contrib import admin
+from django.db import models as db_models
 from django.db.models import Q
 
 from catalog.normalize import base, name_key, norm
@@ -9,6 +10,8 @@ from forensics.admin_mixins import AuditedAdminMixin
 from forensics.audit import record_change, snapshot
 
 from . import models, services
+
+HTTPS_URLS = {db_models.URLField: {"assume_scheme": "https"}}
 
 
 class AliasInline(admin.TabularInline):
@@ -51,6 +54,7 @@ class OrganisationAdmin(AuditedAdminMixin, admin.ModelAdmin):
     readonly_fields = ["owner"]
     list_select_related = ["owner"]
     inlines = [AliasInline, OwnershipInline, PrefixInline]
+    formfield_overrides = HTTPS_URLS
 
     def save_model(self, request, obj, form, change):
         """The name stays an alias; a new suffix family re-keys the parts (the admin view is atomic)."""
@@ -152,6 +156,7 @@ class PartAdmin(AuditedAdminMixin, admin.ModelAdmin):
     readonly_fields = ["mpn_norm", "mpn_base", "mpn_fold", "chpl_tier"]
     list_select_related = ["manufacturer"]
     show_full_result_count = False
+    formfield_overrides = HTTPS_URLS
 
     def get_search_results(self, request, queryset, search_term):
         """A prefix match on the indexed normalised keys, not a table scan over a million rows."""

@@ -5,8 +5,10 @@ so a filter value never reveals whether a hidden row exists.
 """
 
 import django_filters
+from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
+from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -51,12 +53,38 @@ class OrganisationIdFilter(django_filters.ModelChoiceFilter):
     """An organisation id matched by a filter method (the schema cannot infer its type)."""
 
 
+class StrictBooleanField(forms.NullBooleanField):
+    """`true`/`false` (or 1/0); anything else is an error, not silently "no filter"."""
+
+    widget = forms.TextInput
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        if value in (True, "True", "true", "1"):
+            return True
+        if value in (False, "False", "false", "0"):
+            return False
+        raise ValidationError("Use true or false.")
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
+class CatalogFilterSet(django_filters.FilterSet):
+    FILTER_DEFAULTS = {
+        **django_filters.FilterSet.FILTER_DEFAULTS,
+        models.BooleanField: {"filter_class": StrictBooleanFilter},
+    }
+
+
 def with_brands(org: Organisation):
     """The organisation and the brands it currently owns, as a subquery of ids."""
     return Organisation.objects.filter(Q(pk=org.pk) | Q(owner_id=org.pk)).values("pk")
 
 
-class OrganisationFilterSet(django_filters.FilterSet):
+class OrganisationFilterSet(CatalogFilterSet):
     q = django_filters.CharFilter(
         method="filter_q", label="Name or alias contains", validators=[needs_alnum]
     )
@@ -88,7 +116,7 @@ class OrganisationFilterSet(django_filters.FilterSet):
         return queryset.filter(country=value.upper())
 
 
-class PartFilterSet(django_filters.FilterSet):
+class PartFilterSet(CatalogFilterSet):
     manufacturer = django_filters.ModelChoiceFilter(
         queryset=visible(Organisation),
         method="filter_manufacturer",
@@ -123,7 +151,7 @@ class PartFilterSet(django_filters.FilterSet):
         return queryset.filter(match)
 
 
-class MarkingCodeFilterSet(django_filters.FilterSet):
+class MarkingCodeFilterSet(CatalogFilterSet):
     manufacturer = django_filters.ModelChoiceFilter(
         queryset=visible(Organisation),
         method="filter_manufacturer",
@@ -146,7 +174,7 @@ class MarkingCodeFilterSet(django_filters.FilterSet):
         return queryset.filter(code_norm__startswith=key) if key else queryset.none()
 
 
-class OrganisationAliasFilterSet(django_filters.FilterSet):
+class OrganisationAliasFilterSet(CatalogFilterSet):
     organisation = django_filters.ModelChoiceFilter(queryset=visible(Organisation))
     q = django_filters.CharFilter(
         method="filter_q", label="Alias contains (name key)", validators=[needs_alnum]
@@ -160,7 +188,7 @@ class OrganisationAliasFilterSet(django_filters.FilterSet):
         return queryset.filter(key__contains=name_key(value))
 
 
-class OwnershipFilterSet(django_filters.FilterSet):
+class OwnershipFilterSet(CatalogFilterSet):
     brand = django_filters.ModelChoiceFilter(queryset=visible(Organisation))
     owner = django_filters.ModelChoiceFilter(queryset=visible(Organisation))
     organisation = OrganisationIdFilter(
@@ -175,7 +203,7 @@ class OwnershipFilterSet(django_filters.FilterSet):
         return queryset.filter(Q(brand=value) | Q(owner=value))
 
 
-class DistributorOfferFilterSet(django_filters.FilterSet):
+class DistributorOfferFilterSet(CatalogFilterSet):
     distributor = django_filters.ModelChoiceFilter(queryset=visible(Organisation))
     part = django_filters.ModelChoiceFilter(queryset=visible(Part))
     sku = django_filters.CharFilter(lookup_expr="iexact")
@@ -185,7 +213,7 @@ class DistributorOfferFilterSet(django_filters.FilterSet):
         fields = ["distributor", "part", "is_authorized", "sku"]
 
 
-class SupplyLinkFilterSet(django_filters.FilterSet):
+class SupplyLinkFilterSet(CatalogFilterSet):
     seller = django_filters.ModelChoiceFilter(queryset=visible(Organisation))
     buyer = django_filters.ModelChoiceFilter(queryset=visible(Organisation))
     part = django_filters.ModelChoiceFilter(queryset=visible(Part))

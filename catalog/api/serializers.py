@@ -5,6 +5,7 @@ cycles...) live in the models' `clean` methods and run when catalog.services sav
 the API refuse the same things with the same messages.
 """
 
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from catalog.models import (
@@ -18,12 +19,14 @@ from catalog.models import (
 )
 
 
+@extend_schema_serializer(component_name="CatalogOrganisationRef")
 class OrganisationRefSerializer(serializers.ModelSerializer):
     class Meta:
         model = Organisation
         fields = ["id", "name", "country"]
 
 
+@extend_schema_serializer(component_name="CatalogPartRef")
 class PartRefSerializer(serializers.ModelSerializer):
     class Meta:
         model = Part
