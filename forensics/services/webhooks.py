@@ -64,25 +64,25 @@ def _allowed_networks():
 
 
 def address_refusal(address: str) -> str | None:
-    """Why an address is refused, or None when it is a public unicast address (or allowed by
-    WEBHOOK_ALLOWED_NETWORKS)."""
+    """What kind of forbidden address this is ("a loopback address"), or None when it is public
+    unicast or inside WEBHOOK_ALLOWED_NETWORKS."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
     if any(ip in network for network in _allowed_networks()):
         return None
     for flag, label in (
-        ("is_loopback", "loopback"),
-        ("is_private", "private"),
-        ("is_link_local", "link-local"),
-        ("is_multicast", "multicast"),
-        ("is_reserved", "reserved"),
-        ("is_unspecified", "unspecified"),
+        ("is_unspecified", "an unspecified"),
+        ("is_loopback", "a loopback"),
+        ("is_link_local", "a link-local"),
+        ("is_multicast", "a multicast"),
+        ("is_reserved", "a reserved"),
+        ("is_private", "a private"),
     ):
         if getattr(ip, flag):
-            return f"{address} is a {label} address"
+            return f"{label} address"
     if not ip.is_global:
-        return f"{address} is not a public address"
+        return "not a public address"
     return None
 
 
@@ -97,7 +97,7 @@ class Target:
     address: str
 
 
-def check_url(url: str, resolve=socket.getaddrinfo) -> Target:
+def check_url(url: str, resolve=None) -> Target:
     """Parse and vet a webhook URL; raises UnsafeWebhookURL or WebhookResolutionError.
 
     Every address the name resolves to must pass, not just the first: a resolver may rotate them.
@@ -123,7 +123,7 @@ def check_url(url: str, resolve=socket.getaddrinfo) -> Target:
         addresses = [str(ipaddress.ip_address(host))]
     except ValueError:
         try:
-            infos = resolve(host, port, type=socket.SOCK_STREAM)
+            infos = (resolve or socket.getaddrinfo)(host, port, type=socket.SOCK_STREAM)
         except (socket.gaierror, UnicodeError) as exc:
             raise WebhookResolutionError(f"{host} does not resolve: {exc}")
         addresses = list(dict.fromkeys(info[4][0] for info in infos))
@@ -132,7 +132,7 @@ def check_url(url: str, resolve=socket.getaddrinfo) -> Target:
     for address in addresses:
         refusal = address_refusal(address)
         if refusal:
-            raise UnsafeWebhookURL(f"Refused: {host} resolves to {refusal}.")
+            raise UnsafeWebhookURL(f"Refused: {host} resolves to {address}, {refusal}.")
     path = parts.path or "/"
     if parts.query:
         path = f"{path}?{parts.query}"
