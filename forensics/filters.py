@@ -20,6 +20,19 @@ class StatusInFilter(filters.BaseInFilter, filters.ChoiceFilter):
     pass
 
 
+TRUE_VALUES = ("true", "True", "1")
+FALSE_VALUES = ("false", "False", "0")
+
+
+def strict_boolean(field_name: str | None = None) -> filters.TypedChoiceFilter:
+    """true/false (or 1/0): anything else is a 400, not silently "no filter"."""
+    return filters.TypedChoiceFilter(
+        field_name=field_name,
+        choices=[(v, v) for v in TRUE_VALUES + FALSE_VALUES],
+        coerce=lambda value: value in TRUE_VALUES,
+    )
+
+
 class FindingFilterSet(filters.FilterSet):
     """Filters of the finding list, its exports and its statistics.
 
@@ -41,8 +54,8 @@ class FindingFilterSet(filters.FilterSet):
     )
     status = StatusInFilter(choices=FindingStatus.choices, label="Status, comma-separated")
     chpl_tier = filters.CharFilter(field_name="part__chpl_tier", label="CHPL tier of the part")
-    after_export_controls = filters.BooleanFilter()
-    possibly_after_export_controls = filters.BooleanFilter()
+    after_export_controls = strict_boolean()
+    possibly_after_export_controls = strict_boolean()
     recovered_after = filters.DateFilter(field_name="recovery__recovered_on", lookup_expr="gte")
     recovered_before = filters.DateFilter(field_name="recovery__recovered_on", lookup_expr="lte")
     manufactured_after = filters.DateFilter(

@@ -55,14 +55,15 @@ def finding_statistics(user, params=None) -> dict:
     total = dates["total"]
     unknown = total - dates["after"] - dates["possibly_after"] - dates["before"]
 
-    countries = (
-        queryset.values("manufacturer__country")
-        .annotate(count=Count("id"))
-        .order_by("-count", "manufacturer__country")
-    )
+    countries: dict[str | None, int] = {}
+    for row in queryset.values("manufacturer__country").annotate(count=Count("id")):
+        key = row["manufacturer__country"] or None  # no manufacturer, or one without a country
+        countries[key] = countries.get(key, 0) + row["count"]
     by_country = [
-        {"country": row["manufacturer__country"] or None, "count": row["count"]}
-        for row in countries
+        {"country": country, "count": count}
+        for country, count in sorted(
+            countries.items(), key=lambda item: (-item[1], item[0] is None, item[0] or "")
+        )
     ]
 
     makers = queryset.values(
