@@ -144,6 +144,13 @@ WHITENOISE_USE_FINDERS = DEBUG
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10_485_760
 MAX_UPLOAD_BYTES = int(os.environ.get("MAX_UPLOAD_BYTES", 40 * 1024 * 1024))
+# Evidence photos (docs/evidence.md): pixel limit per image, files per upload request, processing
+# attempts before a photo is marked failed, and how long a photo may sit pending/processing before
+# the sweep re-enqueues it.
+MAX_UPLOAD_PIXELS = int(os.environ.get("MAX_UPLOAD_PIXELS", 100_000_000))
+MAX_UPLOAD_FILES = int(os.environ.get("MAX_UPLOAD_FILES", 50))
+PHOTO_PROCESSING_MAX_ATTEMPTS = int(os.environ.get("PHOTO_PROCESSING_MAX_ATTEMPTS", 5))
+PHOTO_STALE_SECONDS = int(os.environ.get("PHOTO_STALE_SECONDS", 600))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -190,6 +197,10 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE["sweep-stale-photos"] = {
+    "task": "forensics.tasks.sweep_stale_photos",
+    "schedule": 300.0,
+}
 CELERY_BEAT_SCHEDULE["sweep-unresolved-findings"] = {
     "task": "forensics.tasks.sweep_unresolved_findings",
     "schedule": 300.0,

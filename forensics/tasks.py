@@ -3,10 +3,41 @@
 import logging
 
 from celery import shared_task
+from django.conf import settings
 
+from forensics.services import evidence
 from forensics.services import findings as finding_services
 
 logger = logging.getLogger("forensics.tasks")
+
+
+# --- photos -----------------------------------------------------------------------------------
+
+
+@shared_task(bind=True, acks_late=True, max_retries=None)
+def process_photo(self, photo_id: int) -> str:
+    """Derivatives, EXIF, pHash and duplicates of one uploaded photo (idempotent: the service
+    claims the photo, counts attempts and marks it failed after PHOTO_PROCESSING_MAX_ATTEMPTS)."""
+    logger.info("process_photo(%s): delivery %d", photo_id, self.request.retries + 1)
+    try:
+        return evidence.process_photo(photo_id)
+    except evidence.RetryProcessing as exc:
+        if self.request.is_eager:
+            # In-process (no broker): no one would deliver a delayed retry, so retry now; the
+            # service's attempt count ends the loop.
+            for _ in range(settings.PHOTO_PROCESSING_MAX_ATTEMPTS):
+                try:
+                    return evidence.process_photo(photo_id)
+                except evidence.RetryProcessing:
+                    continue
+            return f"photo {photo_id}: still failing"
+        raise self.retry(exc=exc, countdown=min(30 * 2**self.request.retries, 3600))
+
+
+@shared_task
+def sweep_stale_photos() -> int:
+    """Periodic: re-enqueue photos left pending or processing (lost task, dead worker)."""
+    return len(evidence.sweep_stale_photos())
 
 
 # --- findings ---------------------------------------------------------------------------------

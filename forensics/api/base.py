@@ -4,7 +4,7 @@ from django.db import transaction
 from rest_framework import permissions, viewsets
 
 from forensics.audit import record_change, snapshot
-from forensics.roles import ADMIN, ALL_ROLES, CURATOR, has_role
+from forensics.roles import ADMIN, ALL_ROLES, CURATOR, has_role, is_analyst, is_manufacturer
 
 
 class RolePermission(permissions.BasePermission):
@@ -57,3 +57,34 @@ class AuditedModelViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
 
 class ReadOnlyScopedViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     pass
+
+
+ANALYST_CLEARANCE = "analyst"
+INTERNAL_CLEARANCE = "internal"
+MANUFACTURER_CLEARANCE = "manufacturer"
+
+
+def clearance(user) -> str:
+    """How much of the evidence a user may read, from their roles: `analyst` (analysts, admins:
+    everything, EXIF and originals included), `manufacturer` (manufacturers' officers: redacted, no
+    recovering unit, source, exact location, EXIF or original) or `internal` (curators,
+    researchers: full records, but no EXIF or originals)."""
+    if is_analyst(user):
+        return ANALYST_CLEARANCE
+    if is_manufacturer(user):
+        return MANUFACTURER_CLEARANCE
+    return INTERNAL_CLEARANCE
+
+
+class ClearanceSerializerMixin:
+    """Picks the serializer from `serializer_classes` by the user's clearance: the one place where
+    role decides which fields of a record a response carries."""
+
+    serializer_classes: dict[str, type] = {}
+
+    def get_serializer_class(self):
+        request = getattr(self, "request", None)
+        if request is None or self.serializer_classes == {}:
+            return super().get_serializer_class()
+        level = clearance(request.user)
+        return self.serializer_classes.get(level) or super().get_serializer_class()

@@ -12,3 +12,10 @@ def fake_resolver(monkeypatch):
     monkeypatch.setattr("catalog.resolver.resolve", fake.resolve, raising=False)
     monkeypatch.setattr("catalog.resolver.learn", fake.learn, raising=False)
     return fake
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    """A MEDIA_ROOT of the test's own (evidence files never land in the shared test media)."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
