@@ -1,5 +1,52 @@
-"""The resolver: free marking text -> part, manufacturer and date code.
+"""The resolver: free marking text -> part, manufacturer (and its owner) and date code.
 
 Pure-Python stages live in :mod:`catalog.resolver.tokenize` (marking text -> tokens and
-candidates) and :mod:`catalog.resolver.datecodes` (date code -> manufacture date ranges).
+candidates) and :mod:`catalog.resolver.datecodes` (date code -> manufacture date ranges); the
+database stages in :mod:`~catalog.resolver.lookup`, :mod:`~catalog.resolver.candidates`,
+:mod:`~catalog.resolver.scoring` and :mod:`~catalog.resolver.service`.
+
+``resolve``, ``resolve_many`` and ``learn`` import the service on first call, so that the pure
+stages stay importable without Django being set up.
 """
+
+from catalog.resolver.result import (
+    AMBIGUOUS,
+    CONFIDENT,
+    UNKNOWN,
+    Candidate,
+    DateCode,
+    Resolution,
+)
+
+__all__ = [
+    "AMBIGUOUS",
+    "CONFIDENT",
+    "UNKNOWN",
+    "Candidate",
+    "DateCode",
+    "Resolution",
+    "learn",
+    "resolve",
+    "resolve_many",
+]
+
+
+def resolve(text, **options) -> Resolution:
+    """Resolve one marking text (see :func:`catalog.resolver.service.resolve_many`)."""
+    from catalog.resolver import service
+
+    return service.resolve(text, **options)
+
+
+def resolve_many(texts, **options) -> list[Resolution]:
+    """Resolve many marking texts with a few queries per batch, in the order given."""
+    from catalog.resolver import service
+
+    return service.resolve_many(texts, **options)
+
+
+def learn(marking, part_id, manufacturer_id, finding_id=None):
+    """Remember a confirmed finding's marking so that it resolves first time next."""
+    from catalog.resolver import service
+
+    return service.learn(marking, part_id, manufacturer_id, finding_id)

@@ -1,0 +1,308 @@
+"""The resolver service: free marking text -> ranked part/manufacturer candidates, status, date code.
+
+``resolve(text)`` and ``resolve_many(texts)`` are the one interface the API, the CLI, the findings
+service and the benchmarks use; ``learn(...)`` records a confirmed finding's marking. A batch is
+resolved in rounds, each one SQL statement for the whole batch (see :mod:`catalog.resolver.lookup`):
+
+1. exact keys: parts by normalised/base/folded MPN, marking codes, learned markings, prefix
+   families and manufacturer names, all at once;
+2. for texts without a strong hit: catalog MPNs that start with the marking (cut short), and the
+   named brand's prefixes glued to the following token (``MAXIM 2769E`` -> ``MAX2769E``);
+3. for texts still without a good match: fuzzy search on the OCR fold key.
+
+So a batch costs one to four statements per chunk of :data:`CHUNK` texts, whatever the catalog
+size. Scoring is :mod:`catalog.resolver.scoring`; the rules are in docs/resolver.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from catalog.models import KnownMarking, Part
+from catalog.normalize import fold
+from catalog.resolver import datecodes
+from catalog.resolver.candidates import (
+    FirstRoundIndex,
+    TextWork,
+    apply_first_round,
+    apply_fuzzy_round,
+    apply_prefix_round,
+    brand_joins,
+    first_round_keys,
+    fuzzy_keys,
+    fuzzy_probes,
+    prefix_probes,
+    prepare,
+)
+from catalog.resolver.lookup import FirstRound, Lookup, Org
+from catalog.resolver.result import UNKNOWN, DateCode, Resolution
+from catalog.resolver.scoring import AMBIGUOUS_AT, score
+from catalog.resolver.tokenize import DATE_CANDIDATE_MIN_CONFIDENCE, Tokenized, tokenize
+from forensics.audit import record_change, snapshot
+
+CHUNK = 250
+"""Texts resolved together; a batch of 1,000 is four chunks of a few statements each."""
+
+MIN_FUZZY_SIMILARITY = 0.7
+"""Folded MPNs less similar than this (normalised Levenshtein) are not fuzzy candidates."""
+
+TEXT_KEY_LENGTH = KnownMarking._meta.get_field("text_key").max_length
+
+
+def resolve(text: str, *, reference: date | None = None, using: str = "default") -> Resolution:
+    """Resolve one marking text; see :func:`resolve_many`."""
+    return resolve_many([text], reference=reference, using=using)[0]
+
+
+def resolve_many(
+    texts: Sequence[str], *, reference: date | None = None, using: str = "default"
+) -> list[Resolution]:
+    """Resolve marking texts in batches, in the order given.
+
+    ``reference`` is the latest possible manufacture date (default today): date codes are not
+    read into the future. Never raises on text content; a non-string item is a ``TypeError``.
+    """
+    for text in texts:
+        if not isinstance(text, str):
+            raise TypeError(f"resolve_many() needs strings, not {type(text).__name__}")
+    results: list[Resolution] = []
+    for start in range(0, len(texts), CHUNK):
+        results.extend(_resolve_chunk(texts[start : start + CHUNK], reference, using))
+    return results
+
+
+def _resolve_chunk(texts: Sequence[str], reference: date | None, using: str) -> list[Resolution]:
+    works = [prepare(index, text, reference) for index, text in enumerate(texts)]
+    live = [work for work in works if work.tokenized is not None]
+    lookup = Lookup(using)
+
+    keys = first_round_keys(live)
+    first = FirstRound([], [], [], [], [], [])
+    if any(keys.values()):
+        first = lookup.first_round(**keys)
+    index = FirstRoundIndex.build(first)
+    for work in live:
+        apply_first_round(work, index, lookup.orgs)
+
+    joins, probes = {}, []
+    for work in live:
+        work_joins = brand_joins(work, index)
+        work_probes = prefix_probes(work, work_joins)
+        if work_probes:
+            joins[work.index] = work_joins
+            probes.extend(work_probes)
+    if probes:
+        found = lookup.prefix_round(probes)
+        for work in live:
+            if work.index in joins:
+                apply_prefix_round(work, found, joins[work.index])
+
+    wanted = {work.index: fuzzy_keys(work) for work in live}
+    wanted = {i: keys for i, keys in wanted.items() if keys}
+    if wanted:
+        all_keys = [key for keys in wanted.values() for key in keys]
+        found = lookup.fold_prefix_round(fuzzy_probes(all_keys))
+        for folded, rows in lookup.trigram_round([fold(key.text) for key in all_keys]).items():
+            found.setdefault(folded, []).extend(rows)
+        for work in live:
+            if work.index in wanted:
+                apply_fuzzy_round(work, wanted[work.index], found, MIN_FUZZY_SIMILARITY)
+
+    return [_answer(work, lookup.orgs, reference) for work in works]
+
+
+def _answer(work: TextWork, orgs: dict[int, Org], reference: date | None) -> Resolution:
+    tokenized = work.tokenized
+    if tokenized is None:
+        return Resolution(work.text, UNKNOWN, [], None, None, [], [], [], [], error=work.error)
+    status, candidates, consumed = score(work.evidence, orgs)
+    maker = None
+    if candidates and candidates[0].score >= AMBIGUOUS_AT:
+        maker = orgs.get(candidates[0].manufacturer_id)
+    date_code = _date_code(tokenized, set(consumed), maker, reference)
+    lot = _lot(tokenized, set(consumed), date_code)
+    return Resolution(
+        text=work.text,
+        status=status,
+        candidates=candidates,
+        date_code=date_code,
+        lot_code=lot,
+        words=list(tokenized.words),
+        tokens=[
+            {"raw": t.raw, "norm": t.norm, "line": t.line, "index": t.index}
+            for t in tokenized.tokens
+        ],
+        part_candidates=list(tokenized.part_candidates),
+        warnings=list(tokenized.warnings),
+    )
+
+
+def _hint(maker: Org | None) -> str | None:
+    """The name the date-code rules know this maker by (brand first, then family, then owner)."""
+    if maker is None:
+        return None
+    for hint in (maker.name, maker.family, maker.owner_name):
+        if hint and datecodes.manufacturer_family(hint):
+            return hint
+    return maker.name
+
+
+def _date_code(
+    tokenized: Tokenized, consumed: set[int], maker: Org | None, reference: date | None
+) -> DateCode | None:
+    """The most confident date-code reading among the tokens that are not the part number,
+    decoded again with the manufacturer's hint (which enables maker-only formats)."""
+    hint = _hint(maker)
+    chosen = None
+    for token in tokenized.tokens:
+        if token.index in consumed:
+            continue
+        code = f"#{token.norm}" if token.raw.startswith("#") else token.norm
+        readings = datecodes.decode(code, manufacturer_hint=hint, reference=reference)
+        if not readings or readings[0].confidence < DATE_CANDIDATE_MIN_CONFIDENCE:
+            continue
+        rank = (readings[0].confidence, token.index)
+        if chosen is None or rank > chosen[0]:
+            chosen = (rank, token, readings)
+    if chosen is None:
+        return None
+    _, token, readings = chosen
+    pick = datecodes.best(readings)
+    earliest, latest = datecodes.envelope(readings)
+    return DateCode(
+        token=token.raw,
+        rule=pick.rule,
+        start=pick.start,
+        end=pick.end,
+        after_export_controls=pick.after_export_controls,
+        possibly_after=pick.possibly_after,
+        confidence=pick.confidence,
+        explanation=pick.explanation,
+        earliest=earliest,
+        latest=latest,
+        readings=[
+            {
+                "rule": r.rule,
+                "start": r.start.isoformat(),
+                "end": r.end.isoformat(),
+                "confidence": r.confidence,
+                "after_export_controls": r.after_export_controls,
+                "possibly_after": r.possibly_after,
+            }
+            for r in readings
+        ],
+    )
+
+
+def _lot(tokenized: Tokenized, consumed: set[int], date_code: DateCode | None) -> str | None:
+    used = {tokenized.tokens[i].norm for i in consumed if i < len(tokenized.tokens)}
+    if date_code is not None:
+        used.add(date_code.token.lstrip("#").upper())
+    for lot in tokenized.lot_candidates:
+        if lot not in used:
+            return lot
+    return None
+
+
+# --------------------------------------------------------------------------- learning
+
+
+def _part_key(tokenized: Tokenized, part: dict | None) -> str | None:
+    """The marking's part-number key: the candidate that best matches the confirmed part, or
+    (no part, or nothing alike) the tokenizer's likeliest part number."""
+    candidates = tokenized.candidates
+    if not candidates:
+        return None
+    if part is not None:
+        best, best_score = None, 0.0
+        for candidate in candidates:
+            text = candidate.text
+            if text in (part["mpn_norm"], part["mpn_base"]):
+                value = 3.0
+            elif fold(text) == part["mpn_fold"]:
+                value = 2.0
+            elif len(text) >= 4 and part["mpn_norm"].startswith(text):
+                value = 1.0 + len(text) / len(part["mpn_norm"])
+            elif len(text) >= 4 and text in part["mpn_norm"]:
+                value = 0.9 + 0.1 * len(text) / len(part["mpn_norm"])
+            else:
+                value = 0.0
+            if value > best_score:
+                best, best_score = text, value
+        if best is not None:
+            return best
+    likely = max(candidates, key=lambda c: c.weight)
+    return likely.text if likely.weight >= 0.5 else None
+
+
+def learning_keys(marking: str, part: dict | None = None) -> list[str]:
+    """The ``KnownMarking.text_key`` values a confirmed marking is stored under: the whole
+    marking (its tokens, normalised, descriptive words left out) and its part-number key."""
+    tokenized = tokenize(marking)
+    keys = []
+    whole = "".join(token.norm for token in tokenized.tokens)[:TEXT_KEY_LENGTH]
+    if whole:
+        keys.append(whole)
+    part_key = _part_key(tokenized, part)
+    if part_key and part_key not in keys:
+        keys.append(part_key[:TEXT_KEY_LENGTH])
+    return keys
+
+
+def learn(
+    marking: str, part_id: int | None, manufacturer_id: int, finding_id: int | None = None
+) -> list[KnownMarking]:
+    """Remember that ``marking`` is ``part_id`` (or at least ``manufacturer_id``'s).
+
+    Called when a finding is confirmed, inside its transaction. Upserts one ``KnownMarking`` per
+    learning key (confirmations counted, last finding kept), each change audited, so the next
+    identical or variant marking resolves first time with the reason "learned".
+    """
+    if not isinstance(marking, str) or not marking.strip():
+        return []
+    part = None
+    if part_id is not None:
+        part = (
+            Part.objects.filter(pk=part_id)
+            .values("mpn_norm", "mpn_base", "mpn_fold", "manufacturer_id")
+            .first()
+        )
+        if part is None:
+            part_id = None
+    learned = []
+    with transaction.atomic():
+        for key in learning_keys(marking, part):
+            learned.append(_upsert(key, manufacturer_id, part_id, finding_id))
+    return learned
+
+
+def _upsert(key: str, manufacturer_id: int, part_id: int | None, finding_id) -> KnownMarking:
+    rows = KnownMarking.objects.select_for_update().filter(
+        text_key=key, manufacturer_id=manufacturer_id, part_id=part_id
+    )
+    row = rows.first()
+    if row is None:
+        try:
+            with transaction.atomic():
+                row = KnownMarking.objects.create(
+                    text_key=key,
+                    manufacturer_id=manufacturer_id,
+                    part_id=part_id,
+                    confirmations=1,
+                    last_finding_id=finding_id,
+                )
+            record_change(None, row, "learn", None, snapshot(row))
+            return row
+        except IntegrityError:
+            row = rows.get()
+    before = snapshot(row)
+    KnownMarking.objects.filter(pk=row.pk).update(
+        confirmations=F("confirmations") + 1, last_finding_id=finding_id
+    )
+    row.refresh_from_db()
+    record_change(None, row, "learn", before, snapshot(row))
+    return row
