@@ -6,16 +6,29 @@ from __future__ import annotations
 import datetime
 import itertools
 import json
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
+from django.db import connection
 from django.utils import timezone
 
 from forensics.models import Finding, FindingStatus, Recovery, Sharing, WeaponSystem
 from forensics.services import webhooks
 
 _counter = itertools.count(1)
+
+
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        """A sender killed mid-request (the point of the worker proof) is not worth a traceback."""
 
 
 class WebhookReceiver:
@@ -63,8 +76,7 @@ class WebhookReceiver:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
+        self.server = _QuietServer(("127.0.0.1", 0), Handler)
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
@@ -120,3 +132,86 @@ def confirmed_finding(
     }
     values.update(fields)
     return Finding.objects.create(recovery=recovery, manufacturer=maker, part=part, **values)
+
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def database_url() -> str:
+    """The URL of the database this process is using (the test database during tests), so a
+    worker process can be pointed at the very same rows."""
+    db = connection.settings_dict
+    if db["ENGINE"] != "django.db.backends.postgresql":
+        raise RuntimeError("A worker process can share only a PostgreSQL database.")
+    credentials = db["USER"] or ""
+    if db["PASSWORD"]:
+        credentials += f":{db['PASSWORD']}"
+    if credentials:
+        credentials += "@"
+    return f"postgres://{credentials}{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+class Worker:
+    """A real `celery -A forensics worker` process in its own process group (so `kill -9` of the
+    group takes its pool children with it), logging to `log_path`."""
+
+    def __init__(self, broker_url: str, log_path: Path, concurrency: int = 4, **env):
+        self.log_path = Path(log_path)
+        self.env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "forensics.test_settings",
+            "DATABASE_URL": database_url(),
+            "CELERY_BROKER_URL": broker_url,
+            "WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8",
+            "WEBHOOK_ALLOW_HTTP_HOSTS": "127.0.0.1",
+            **{k: str(v) for k, v in env.items()},
+        }
+        self.concurrency = concurrency
+        self.process: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 60) -> Worker:
+        self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
+        start_mark = self.log_path.stat().st_size
+        command = [
+            sys.executable, "-m", "celery", "-A", "forensics", "worker",
+            "--loglevel", "INFO", "--pool", "prefork", "--concurrency", str(self.concurrency),
+            "--without-gossip", "--without-mingle", "--hostname", f"proof-{os.getpid()}-{time.monotonic_ns()}@%h",
+        ]  # fmt: skip
+        self.process = subprocess.Popen(
+            command,
+            cwd=REPO,
+            env=self.env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with open(self.log_path, "rb") as log:
+                log.seek(start_mark)
+                if b" ready." in log.read():
+                    return self
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"The Celery worker did not start; see {self.log_path}:\n{self.log()}")
+
+    def kill(self) -> None:
+        """kill -9 the worker and its pool children, mid-whatever they are doing."""
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        if getattr(self, "_log", None):
+            self._log.close()
+
+    def log(self, tail: int = 4000) -> str:
+        return self.log_path.read_text(errors="replace")[-tail:]
