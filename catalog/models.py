@@ -545,3 +545,6 @@ class OrganisationUser(models.Model):
 
     def __str__(self):
         return f"{self.user} @ {self.organisation}"
+
+
+from catalog.models_screening import *  # noqa: E402,F401,F403  (watch lists and screening hits)

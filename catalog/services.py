@@ -10,6 +10,7 @@ from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils.text import slugify
 
+from catalog import screening
 from catalog.normalize import base, fold, name_key, norm, split_brand_owner
 from forensics.audit import record_change, snapshot
 
@@ -212,6 +213,7 @@ def create_organisation(name: str, actor=None, **fields) -> Organisation:
         org = Organisation.objects.create(name=name.strip()[:200], slug=unique_slug(name), **fields)
         add_alias(org, name)
         record_change(actor, org, "create", None, snapshot(org))
+        screening.request_screening([org.pk])
     return org
 
 
@@ -227,6 +229,7 @@ def save_organisation(org: Organisation, actor=None) -> Organisation:
         add_alias(org, org.name)
         if before is not None and before.get("mpn_family") != org.mpn_family:
             refresh_part_keys(org)
+        screening.request_screening([org.pk])
     return org
 
 
@@ -250,6 +253,7 @@ def save_alias(alias: OrganisationAlias, actor=None) -> OrganisationAlias:
     """Add or rename an alias; `OrganisationAlias.clean` refuses a spelling another org holds."""
     with transaction.atomic():
         _validated_save(alias, actor, exclude=["key"])
+        screening.request_screening([alias.organisation_id])
     return alias
 
 

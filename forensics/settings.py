@@ -252,6 +252,12 @@ CELERY_BEAT_SCHEDULE["notifications-digest"] = {
     "schedule": crontab(hour=int(os.environ.get("NOTIFICATION_DIGEST_HOUR", "7")), minute=0),
 }
 
+# Trace requests and screening (docs/tracing.md, docs/screening.md).
+SCREENING_THRESHOLD = float(os.environ.get("SCREENING_THRESHOLD", "88"))
+GRAPH_MAX_EDGES = int(os.environ.get("GRAPH_MAX_EDGES", "5000"))
+CELERY_BEAT_SCHEDULE["trace-requests-due"] = {"task": "traces.process_due", "schedule": 3600.0}
+CELERY_BEAT_SCHEDULE["screening-sweep"] = {"task": "screening.sweep", "schedule": 300.0}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -1,6 +1,6 @@
 """Catalog endpoints: viewsets are registered on the shared /api/v1/ router; plain views listed here."""
 
-from . import views
+from . import views, views_screening
 
 
 def register(router):
@@ -14,6 +14,10 @@ def register(router):
     router.register("marking-codes", views.MarkingCodeViewSet, basename="marking-code")
     router.register("offers", views.DistributorOfferViewSet, basename="offer")
     router.register("supply-links", views.SupplyLinkViewSet, basename="supply-link")
+    router.register(
+        "screening-lists", views_screening.ScreeningListViewSet, basename="screening-list"
+    )
+    router.register("screening-hits", views_screening.ScreeningHitViewSet, basename="screening-hit")
 
 
 urlpatterns: list = []

@@ -4,7 +4,7 @@ viewset) and who writes by `read_roles`/`write_roles`; writes go through catalog
 from django.db.models import F, Func, IntegerField, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 
-from catalog import services
+from catalog import screening, services
 from catalog.filters import (
     DistributorOfferFilterSet,
     MarkingCodeFilterSet,
@@ -185,3 +185,16 @@ class SupplyLinkViewSet(AuditedModelViewSet):
     def perform_create(self, serializer):
         serializer.validated_data["created_by"] = self.request.user
         super().perform_create(serializer)
+        screening.request_screening([serializer.instance.seller_id, serializer.instance.buyer_id])
+
+    def perform_update(self, serializer):
+        parties = [serializer.instance.seller_id, serializer.instance.buyer_id]
+        super().perform_update(serializer)
+        screening.request_screening(
+            [*parties, serializer.instance.seller_id, serializer.instance.buyer_id]
+        )
+
+    def perform_destroy(self, instance):
+        parties = [instance.seller_id, instance.buyer_id]
+        super().perform_destroy(instance)
+        screening.request_screening(parties)
