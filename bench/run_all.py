@@ -9,7 +9,7 @@ import os
 import sys
 import time
 
-MODULES = ["normalize"]
+MODULES = ["normalize", "bench_photos"]
 
 
 def main() -> int:

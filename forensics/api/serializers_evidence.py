@@ -169,18 +169,18 @@ class PhotoDuplicateSerializer(serializers.ModelSerializer):
 class _PhotoLinks:
     """Addresses of the served images (authenticated views, never public media URLs)."""
 
-    def _link(self, photo, name):
+    def _link(self, photo, name) -> str:
         request = self.context.get("request")
         path = reverse(f"photo-{name}", args=[photo.pk])
         return request.build_absolute_uri(path) if request else path
 
-    def get_thumbnail_url(self, photo):
+    def get_thumbnail_url(self, photo) -> str | None:
         return self._link(photo, "thumbnail") if photo.thumbnail else None
 
-    def get_display_url(self, photo):
+    def get_display_url(self, photo) -> str | None:
         return self._link(photo, "display") if photo.display else None
 
-    def get_original_url(self, photo):
+    def get_original_url(self, photo) -> str:
         return self._link(photo, "original")
 
 

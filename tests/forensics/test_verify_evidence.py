@@ -62,28 +62,37 @@ def test_scoped_to_a_recovery(media):
         run("--photo", str(broken.pk))
 
 
+def _database_url(settings, tmp_path) -> tuple[str, bool]:
+    """The test database as a URL another process can open; SQLite's is in memory, so that case
+    gets a file database of its own (to be migrated)."""
+    db = settings.DATABASES["default"]
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        return f"sqlite:///{tmp_path / 'db.sqlite3'}", True
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    port = f":{db['PORT']}" if db.get("PORT") else ""
+    return f"postgres://{db['USER']}{password}@{db['HOST']}{port}/{db['NAME']}", False
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_command_line_exits_non_zero(tmp_path, settings):
-    """Through manage.py in a real process, against a file database both can see."""
-    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
-        pytest.skip("the subprocess check uses a SQLite file")
-    database = tmp_path / "db.sqlite3"
+    """Through manage.py in a real process: 0 when intact, non-zero once an original changed."""
+    database_url, needs_migrate = _database_url(settings, tmp_path)
     env = {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{database}",
+        "DATABASE_URL": database_url,
         "MEDIA_ROOT": str(tmp_path / "media"),
         "DJANGO_SETTINGS_MODULE": "forensics.test_settings",
     }
     manage = [sys.executable, "manage.py"]
     cwd = Path(__file__).resolve().parents[2]
-    subprocess.run([*manage, "migrate", "-v0"], env=env, cwd=cwd, check=True)
+    if needs_migrate:
+        subprocess.run([*manage, "migrate", "-v0"], env=env, cwd=cwd, check=True)
+    script = "from tests.factories import PhotoFactory; PhotoFactory()"
+    subprocess.run([*manage, "shell", "-c", script], env=env, cwd=cwd, check=True)
     ok = subprocess.run([*manage, "verify_evidence"], env=env, cwd=cwd, capture_output=True)
     assert ok.returncode == 0, ok.stderr
-    script = (
-        "from tests.factories import PhotoFactory; from pathlib import Path; "
-        "Path(PhotoFactory().original.path).write_bytes(b'changed')"
-    )
-    subprocess.run([*manage, "shell", "-c", script], env=env, cwd=cwd, check=True)
+    for path in (tmp_path / "media").rglob("*.jpg"):
+        path.write_bytes(b"changed")
     bad = subprocess.run([*manage, "verify_evidence"], env=env, cwd=cwd, capture_output=True)
     assert bad.returncode != 0
     assert b"MISMATCH" in bad.stderr
