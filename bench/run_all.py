@@ -9,7 +9,7 @@ import os
 import sys
 import time
 
-MODULES = ["normalize", "bench_photos"]
+MODULES = ["normalize", "bench_photos", "bench_findings"]
 
 
 def main() -> int:

@@ -1,6 +1,7 @@
 """Finding serializers: one full view (analysts and other internal roles) and one redacted view.
 
-Which one a user gets is decided in one place, `finding_serializer_for(user)`. The redacted view is
+Which one a user gets is decided in one place, `finding_serializer_for(user)`, from the user's
+`clearance` (forensics.api.base), as for recoveries and photos. The redacted view is
 what manufacturers' compliance officers see: no recovering unit, source, exact location, original
 EXIF, analyst identities, notes or the resolver's other candidates (they name other makers).
 """
@@ -9,8 +10,13 @@ from rest_framework import serializers
 
 from catalog.api.serializers import OrganisationRefSerializer
 from catalog.models import Organisation, Part
+from forensics.api.base import (
+    ANALYST_CLEARANCE,
+    INTERNAL_CLEARANCE,
+    MANUFACTURER_CLEARANCE,
+    clearance,
+)
 from forensics.models import Finding, FindingPhoto, Photo, Recovery, WeaponSystem
-from forensics.roles import is_manufacturer
 
 MAX_MARKING_LENGTH = 2000
 
@@ -195,9 +201,16 @@ class RedactedFindingSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+SERIALIZER_BY_CLEARANCE = {
+    ANALYST_CLEARANCE: FindingSerializer,
+    INTERNAL_CLEARANCE: FindingSerializer,
+    MANUFACTURER_CLEARANCE: RedactedFindingSerializer,
+}
+
+
 def finding_serializer_for(user) -> type[serializers.ModelSerializer]:
-    """The one place that picks what a role sees of a finding."""
-    return RedactedFindingSerializer if is_manufacturer(user) else FindingSerializer
+    """The one place that picks what a role sees of a finding (by `clearance`, as evidence does)."""
+    return SERIALIZER_BY_CLEARANCE[clearance(user)]
 
 
 class ConfirmSerializer(serializers.Serializer):

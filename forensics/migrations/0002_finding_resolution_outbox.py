@@ -5,20 +5,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('forensics', '0001_initial'),
+        ("forensics", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='finding',
-            name='marking_changed_at',
-            field=models.DateTimeField(default=django.utils.timezone.now, help_text='When the marking was last set; unresolved rows resolved before it are the outbox.'),
+            model_name="finding",
+            name="marking_changed_at",
+            field=models.DateTimeField(
+                default=django.utils.timezone.now,
+                help_text="When the marking was last set; unresolved rows resolved before it are the outbox.",
+            ),
         ),
         migrations.AddField(
-            model_name='finding',
-            name='resolve_attempts',
-            field=models.PositiveIntegerField(default=0, help_text='Resolver runs for the current marking (the sweep gives up after a few).'),
+            model_name="finding",
+            name="resolve_attempts",
+            field=models.PositiveIntegerField(
+                default=0,
+                help_text="Resolver runs for the current marking (the sweep gives up after a few).",
+            ),
         ),
     ]

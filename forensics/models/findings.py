@@ -19,6 +19,23 @@ class FindingStatus(models.TextChoices):
     UNIDENTIFIABLE = "unidentifiable", "Unidentifiable"
 
 
+def organisation_family(user, org) -> list[int]:
+    """Ids of `org` and the brands it owns, cached on the user object (one query per request).
+
+    A literal id list rather than a join or subquery lets PostgreSQL plan with the manufacturer
+    column's statistics: a manufacturer's few hundred findings are fetched by index, not found
+    by walking the whole table in date order.
+    """
+    cached = getattr(user, "_org_family_cache", None)
+    if cached is None or cached[0] != org.pk:
+        from catalog.models import Organisation
+
+        ids = Organisation.objects.filter(Q(pk=org.pk) | Q(owner=org)).values_list("pk", flat=True)
+        cached = (org.pk, list(ids))
+        user._org_family_cache = cached
+    return cached[1]
+
+
 class FindingQuerySet(ScopedQuerySet):
     def visible_to(self, user):
         """Analysts/admins: everything. Manufacturers: findings matched to their organisation or a
@@ -31,7 +48,7 @@ class FindingQuerySet(ScopedQuerySet):
             if org is None:
                 return self.none()
             return self.filter(
-                Q(manufacturer=org) | Q(manufacturer__owner=org),
+                manufacturer_id__in=organisation_family(user, org),
                 recovery__sharing__in=SHARED_WITH_MANUFACTURERS,
             )
         if roles_of(user):
@@ -102,7 +119,8 @@ class Finding(models.Model):
         help_text="When the marking was last set; unresolved rows resolved before it are the outbox.",
     )
     resolve_attempts = models.PositiveIntegerField(
-        default=0, help_text="Resolver runs for the current marking (the sweep gives up after a few)."
+        default=0,
+        help_text="Resolver runs for the current marking (the sweep gives up after a few).",
     )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from django.db.models import F
 from django.db.models.functions import Coalesce
 
-from forensics.roles import is_manufacturer
+from forensics.api.base import MANUFACTURER_CLEARANCE, clearance
 
 CHUNK_SIZE = 2000
 
@@ -67,8 +67,10 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def columns_for(user) -> tuple[tuple[str, str], ...]:
-    """Redacted columns for manufacturers (as `finding_serializer_for`); full for everyone else."""
-    return REDACTED_COLUMNS if user is not None and is_manufacturer(user) else FULL_COLUMNS
+    """Redacted columns at manufacturer clearance (as `finding_serializer_for`); else all."""
+    if user is not None and clearance(user) == MANUFACTURER_CLEARANCE:
+        return REDACTED_COLUMNS
+    return FULL_COLUMNS
 
 
 def _jsonable(value):
