@@ -1,6 +1,9 @@
 """Catalog endpoints: viewsets are registered on the shared /api/v1/ router; plain views listed here."""
 
+from django.urls import path
+
 from . import views, views_screening
+from .imports import CatalogImportView
 
 
 def register(router):
@@ -20,4 +23,6 @@ def register(router):
     router.register("screening-hits", views_screening.ScreeningHitViewSet, basename="screening-hit")
 
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("catalog/import/", CatalogImportView.as_view(), name="catalog-import"),
+]
