@@ -155,7 +155,9 @@ class Worker:
     """A real `celery -A forensics worker` process in its own process group (so `kill -9` of the
     group takes its pool children with it), logging to `log_path`."""
 
-    def __init__(self, broker_url: str, log_path: Path, concurrency: int = 4, **env):
+    def __init__(
+        self, broker_url: str, log_path: Path, concurrency: int = 4, pool: str = "prefork", **env
+    ):
         self.log_path = Path(log_path)
         self.env = {
             **os.environ,
@@ -167,6 +169,7 @@ class Worker:
             **{k: str(v) for k, v in env.items()},
         }
         self.concurrency = concurrency
+        self.pool = pool
         self.process: subprocess.Popen | None = None
 
     def start(self, timeout: float = 60) -> Worker:
@@ -174,7 +177,7 @@ class Worker:
         start_mark = self.log_path.stat().st_size
         command = [
             sys.executable, "-m", "celery", "-A", "forensics", "worker",
-            "--loglevel", "INFO", "--pool", "prefork", "--concurrency", str(self.concurrency),
+            "--loglevel", "INFO", "--pool", self.pool, "--concurrency", str(self.concurrency),
             "--without-gossip", "--without-mingle", "--hostname", f"proof-{os.getpid()}-{time.monotonic_ns()}@%h",
         ]  # fmt: skip
         self.process = subprocess.Popen(
@@ -202,6 +205,8 @@ class Worker:
         if self.process and self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(10)
+        if getattr(self, "_log", None):
+            self._log.close()
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:

@@ -101,11 +101,11 @@ def _iso(value) -> str | None:
     return value.isoformat() if value else None
 
 
-def finding_event_data(finding: Finding, recovery: Recovery) -> dict:
+def finding_event_data(finding: Finding, recovery: Recovery, maker=None) -> dict:
     """What a manufacturer is told about a finding. TLP:AMBER gives the month of recovery only;
     the recovering unit, source and location are never included."""
     part = finding.part
-    maker = finding.manufacturer or (part.manufacturer if part else None)
+    maker = maker or finding.manufacturer or (part.manufacturer if part else None)
     weapon = recovery.weapon_system
     data = {
         "id": finding.pk,
@@ -154,7 +154,7 @@ def notify_finding_confirmed(finding: Finding) -> list[Notification]:
     recipients = finding_recipients(finding)
     if not recipients:
         return []
-    data = finding_event_data(finding, recovery)
+    data = finding_event_data(finding, recovery, maker=recipients[0])
     part = data["part"]["mpn"] if data["part"] else finding.marking[:60]
     subject = f"Your component {part} was found in a recovered {recovery.weapon_system.name}"
     created = []
@@ -333,7 +333,8 @@ def _abandon_open_attempts(delivery_filter: Q, now) -> None:
 
 def claim(delivery_id: int) -> tuple[str, DeliveryAttempt] | None:
     """Take a delivery for this worker, or None if it is delivered, failed, not due, or held by a
-    live claim. The attempt is logged in the same transaction as the claim."""
+    live claim. The attempt is logged in the same transaction as the claim; attempts left open by
+    an earlier claim are closed as abandoned by `deliver` once it sees this is not the first."""
     now = timezone.now()
     token = uuid.uuid4().hex
     with transaction.atomic():
@@ -349,7 +350,6 @@ def claim(delivery_id: int) -> tuple[str, DeliveryAttempt] | None:
         )
         if not claimed:
             return None
-        _abandon_open_attempts(Q(delivery_id=delivery_id), now)
         attempt = DeliveryAttempt.objects.create(delivery_id=delivery_id, at=now, claim_token=token)
     return token, attempt
 
@@ -364,6 +364,8 @@ def deliver(delivery_id: int) -> str:
     delivery = Delivery.objects.select_related(
         "notification", "notification__organisation", "endpoint"
     ).get(pk=delivery_id)
+    if delivery.attempts > 1:
+        _abandon_open_attempts(Q(delivery_id=delivery_id) & ~Q(pk=attempt.pk), attempt.at)
     if delivery.channel == DeliveryChannel.WEBHOOK:
         result = _send_webhook(delivery)
     else:

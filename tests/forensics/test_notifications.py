@@ -371,7 +371,7 @@ def test_sweep_resends_overdue_and_stale_deliveries_only(maker_a, receiver, sett
     long_ago = timezone.now() - datetime.timedelta(minutes=10)
     Delivery.objects.filter(pk=lost.pk).update(enqueued_at=long_ago)
     Delivery.objects.filter(pk=stale.pk).update(
-        state=DeliveryState.DELIVERING, claimed_at=long_ago, enqueued_at=long_ago
+        state=DeliveryState.DELIVERING, claimed_at=long_ago, enqueued_at=long_ago, attempts=1
     )
     DeliveryAttempt.objects.create(delivery=stale, at=long_ago, claim_token="dead-worker")
     Delivery.objects.filter(pk=later.pk).update(
