@@ -316,3 +316,23 @@ def test_lists_cost_the_same_queries_whatever_the_page_size(
         assert response.status_code == 200
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1], counts
+
+
+def test_endpoint_delivery_log_costs_the_same_queries_whatever_the_page_size(
+    client_for, users, maker_a, receiver, count_queries
+):
+    endpoint = WebhookEndpoint.objects.create(organisation=maker_a, url=receiver.url, secret="s")
+    for _ in range(12):
+        notifications.notify_finding_confirmed(confirmed_finding(maker_a))
+    for delivery in Delivery.objects.all()[:8]:
+        notifications.claim(delivery.pk)
+    url = f"/api/v1/webhook-endpoints/{endpoint.pk}/deliveries/"
+    client = client_for("manufacturer_a")
+    client.get(url)
+    counts = []
+    for size in (5, 50):
+        with count_queries() as ctx:
+            response = client.get(f"{url}?page_size={size}")
+        assert len(response.json()["results"]) == min(size, 12)
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1], counts
