@@ -9,7 +9,7 @@ import os
 import sys
 import time
 
-MODULES = ["normalize", "bench_photos", "bench_findings", "bench_notifications"]
+MODULES = ["normalize", "bench_photos", "bench_findings", "bench_notifications", "bench_import"]
 
 
 def main() -> int:

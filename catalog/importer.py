@@ -39,7 +39,13 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from catalog import services
-from catalog.models import DistributorOffer, LifecycleStatus, Organisation, Part
+from catalog.models import (
+    DistributorOffer,
+    LifecycleStatus,
+    Organisation,
+    OrganisationAlias,
+    Part,
+)
 from catalog.normalize import FAMILIES, name_key, split_brand_owner
 from forensics.models import AuditRecord
 
@@ -66,6 +72,8 @@ EXCERPT_CHARS = 200
 _SKIP_CHUNK = 1 << 16
 _LOCK_KEY = 0x636174_696D70  # "cat" "imp": one catalog import at a time on PostgreSQL.
 
+_MPN_MAX = Part._meta.get_field("mpn_norm").max_length
+_KEY_MAX = OrganisationAlias._meta.get_field("key").max_length
 # Longest accepted value per column (the model's field lengths).
 MAX_LENGTHS = {
     "mpn": Part._meta.get_field("mpn").max_length,
@@ -402,6 +410,8 @@ class _Organisations:
         key = name_key(name)
         if not key or key in _NOT_A_NAME:
             raise _RowError(f"{role} {name!r} does not name an organisation")
+        if len(key) > _KEY_MAX:
+            raise _RowError(f"{role} name too long once normalised")
         org_id = services.resolve_manufacturer_in(self.index, name, self.owners)
         if org_id is None:
             org_id = self._create(name, role)
@@ -753,6 +763,8 @@ class _Importer:
 
     @contextmanager
     def _phase(self, name: str):
+        if self.bar is not None:
+            self.bar.set_postfix_str(name)
         started = time.perf_counter()
         try:
             yield
@@ -815,6 +827,8 @@ class _Importer:
                 mpn_norm, mpn_base, mpn_fold = part_keys(mpn, families.get(maker_id))
                 if not mpn_norm:
                     raise _RowError(f"MPN {mpn!r} has no letters or digits")
+                if len(mpn_norm) > _MPN_MAX:
+                    raise _RowError(f"MPN longer than {_MPN_MAX} characters once normalised")
                 dist_id = resolve(distributor, "distributor") if distributor else None
             except _RowError as exc:
                 rejects.add(Reject(number, str(exc), _excerpt(text)))

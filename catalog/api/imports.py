@@ -123,6 +123,8 @@ class CatalogImportView(APIView):
             for chunk in upload.chunks():
                 copy.write(chunk)
         try:
-            return import_catalog_file(copy.name, actor=user, strict=strict, source_name=upload.name)
+            return import_catalog_file(
+                copy.name, actor=user, strict=strict, source_name=upload.name
+            )
         finally:
             os.unlink(copy.name)

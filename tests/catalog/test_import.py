@@ -672,3 +672,19 @@ def test_name_keys_of_unknown_names_are_indexed(tmp_path, curated):
     org = Part.objects.get(mpn="ZZ1").manufacturer
     keys = set(org.aliases.values_list("key", flat=True))
     assert {name_key("Qortex Fabless"), name_key("Qortex Fabless (Holdco Group)")} <= keys
+
+
+def test_values_that_grow_when_normalised_are_rejected_not_crashing(tmp_path, curated):
+    path = write(
+        tmp_path,
+        "mpn,manufacturer",
+        "ﬀ" * 120 + ",TI",  # each ligature normalises to two letters
+        "OK1," + "щ" * 200,  # transliterated to "shch" each: longer than an alias key
+        "OK2,TI",
+    )
+    summary = import_catalog_file(path)
+    assert summary.created == 1
+    assert rejects_by_line(summary) == {
+        2: "MPN longer than 120 characters once normalised",
+        3: "manufacturer name too long once normalised",
+    }
