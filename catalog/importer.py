@@ -243,6 +243,11 @@ class _Lines:
                 self.excerpt = _excerpt(raw.decode("utf-8", "backslashreplace"))
                 yield self.number, None
                 continue
+            if "\x00" in text:  # no text format (nor PostgreSQL) takes NUL characters
+                self.error = "NUL character in the line (binary content)"
+                self.excerpt = _excerpt(text.replace("\x00", "\\x00"))
+                yield self.number, None
+                continue
             yield self.number, text.rstrip("\r\n")
 
     def _skip_rest(self) -> int:
@@ -276,8 +281,6 @@ def _read_header(lines: Iterator[tuple[int, str | None]], source: _Lines) -> dic
     for _number, text in lines:
         if text is None:
             raise _Refused(f"not a CSV text file: header line: {source.error}")
-        if "\x00" in text:
-            raise _Refused("not a CSV text file (binary content in the header line)")
         text = text.removeprefix("\ufeff")
         if text.strip():
             break
@@ -286,12 +289,13 @@ def _read_header(lines: Iterator[tuple[int, str | None]], source: _Lines) -> dic
             "the file is empty: expected a header line with the columns mpn,manufacturer"
         )
     try:
-        names = [_column_name(name) for name in _split(text)]
+        raw_names = _split(text)
     except csv.Error as exc:
         raise _Refused(f"the header line is not valid CSV: {exc}")
-    if len(names) == 1 and (";" in names[0] or "\t" in names[0]):
-        separator = "semicolons" if ";" in names[0] else "tabs"
+    if len(raw_names) == 1 and (";" in text or "\t" in text):
+        separator = "semicolons" if ";" in text else "tabs"
         raise _Refused(f"the header is separated by {separator}; the file must be comma-separated")
+    names = [_column_name(name) for name in raw_names]
     positions: dict[str, int] = {}
     for position, name in enumerate(names):
         if not name:

@@ -9,7 +9,7 @@ import os
 import tempfile
 
 from django.conf import settings
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
@@ -26,7 +26,7 @@ def max_import_bytes() -> int:
     return int(getattr(settings, "CATALOG_IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES))
 
 
-class CatalogImportRequestSerializer(serializers.Serializer):
+class CatalogImportUploadSerializer(serializers.Serializer):
     file = serializers.FileField(
         help_text=f"UTF-8 CSV with a header line; columns {', '.join(COLUMNS)} "
         "(mpn and manufacturer required)."
@@ -76,11 +76,11 @@ class CatalogImportView(APIView):
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(
-        request={"multipart/form-data": CatalogImportRequestSerializer},
+        request={"multipart/form-data": CatalogImportUploadSerializer},
         responses={
             200: CatalogImportSummarySerializer,
             400: CatalogImportSummarySerializer,
-            413: None,
+            413: OpenApiResponse(description="The upload is larger than the accepted size."),
         },
     )
     def post(self, request):
@@ -98,7 +98,7 @@ class CatalogImportView(APIView):
             declared = 0
         if declared > limit + 65536:  # the multipart envelope around the file
             return too_large
-        form = CatalogImportRequestSerializer(data=request.data)
+        form = CatalogImportUploadSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         upload = form.validated_data["file"]
         if upload.size > limit:

@@ -345,6 +345,13 @@ def test_broken_utf8_line_is_one_reject_and_the_rest_imports(tmp_path, curated):
     assert part("Texas Instruments", "GOOD1").description == "Ω resistor network"
 
 
+def test_nul_character_is_a_reject(tmp_path, curated):
+    summary = import_catalog_file(write(tmp_path, "mpn,manufacturer", b"A\x00B,TI", "OK1,TI"))
+    assert summary.created == 1
+    assert rejects_by_line(summary) == {2: "NUL character in the line (binary content)"}
+    assert summary.rejects[0].excerpt == "A\\x00B,TI"
+
+
 def test_ten_megabyte_line_is_skipped_without_losing_its_neighbours(tmp_path, curated):
     path = tmp_path / "huge.csv"
     with open(path, "wb") as out:
@@ -393,6 +400,8 @@ def test_bom_crlf_quotes_and_case_insensitive_header(tmp_path, curated):
         (b"mpn,category\nLM358,ICs\n", "required column(s) missing: manufacturer"),
         (b"mpn,manufacturer,mpn\nA,B,C\n", "column 'mpn' appears twice"),
         (b"mpn;manufacturer\nLM358;TI\n", "separated by semicolons"),
+        (b"mpn\tmanufacturer\nLM358\tTI\n", "separated by tabs"),
+        (b"mpn,manufacturer\x00\n", "not a CSV text file: header line: NUL character"),
         (b"", "the file is empty"),
         (b"\n\n", "the file is empty"),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not a CSV text file"),
