@@ -62,3 +62,6 @@ def resolve_finding(self, finding_id: int) -> str:
 def sweep_unresolved_findings() -> int:
     """Periodic: re-enqueue findings whose marking was never resolved (lost task, broker down)."""
     return finding_services.sweep_unresolved()
+
+
+from forensics.tasks_traces import process_trace_requests_due  # noqa: E402,F401

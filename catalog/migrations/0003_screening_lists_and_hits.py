@@ -6,126 +6,273 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0002_seed_curated_data'),
+        ("catalog", "0002_seed_curated_data"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ScreeningEntry',
+            name="ScreeningEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uid', models.CharField(help_text='`_id` of the row, stable across versions.', max_length=120)),
-                ('entity_number', models.CharField(blank=True, max_length=40)),
-                ('entry_type', models.CharField(blank=True, max_length=40)),
-                ('name', models.CharField(max_length=1000)),
-                ('alt_names', models.JSONField(blank=True, default=list)),
-                ('addresses', models.JSONField(blank=True, default=list)),
-                ('programs', models.JSONField(blank=True, default=list)),
-                ('start_date', models.DateField(blank=True, null=True)),
-                ('end_date', models.DateField(blank=True, null=True)),
-                ('federal_register_notice', models.CharField(blank=True, max_length=500)),
-                ('license_requirement', models.TextField(blank=True)),
-                ('license_policy', models.TextField(blank=True)),
-                ('remarks', models.TextField(blank=True)),
-                ('source_list_url', models.URLField(blank=True, max_length=500)),
-                ('source_information_url', models.URLField(blank=True, max_length=500)),
-                ('raw', models.JSONField(default=dict, help_text='The row as read, every column kept.')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "uid",
+                    models.CharField(
+                        help_text="`_id` of the row, stable across versions.", max_length=120
+                    ),
+                ),
+                ("entity_number", models.CharField(blank=True, max_length=40)),
+                ("entry_type", models.CharField(blank=True, max_length=40)),
+                ("name", models.CharField(max_length=1000)),
+                ("alt_names", models.JSONField(blank=True, default=list)),
+                ("addresses", models.JSONField(blank=True, default=list)),
+                ("programs", models.JSONField(blank=True, default=list)),
+                ("start_date", models.DateField(blank=True, null=True)),
+                ("end_date", models.DateField(blank=True, null=True)),
+                ("federal_register_notice", models.CharField(blank=True, max_length=500)),
+                ("license_requirement", models.TextField(blank=True)),
+                ("license_policy", models.TextField(blank=True)),
+                ("remarks", models.TextField(blank=True)),
+                ("source_list_url", models.URLField(blank=True, max_length=500)),
+                ("source_information_url", models.URLField(blank=True, max_length=500)),
+                (
+                    "raw",
+                    models.JSONField(default=dict, help_text="The row as read, every column kept."),
+                ),
             ],
             options={
-                'verbose_name_plural': 'screening entries',
-                'ordering': ['screening_list_id', 'name', 'id'],
+                "verbose_name_plural": "screening entries",
+                "ordering": ["screening_list_id", "name", "id"],
             },
         ),
         migrations.CreateModel(
-            name='OrganisationScreening',
+            name="OrganisationScreening",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('requested_at', models.DateTimeField()),
-                ('screened_at', models.DateTimeField(blank=True, db_index=True, null=True)),
-                ('organisation', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='screening', to='catalog.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("requested_at", models.DateTimeField()),
+                ("screened_at", models.DateTimeField(blank=True, db_index=True, null=True)),
+                (
+                    "organisation",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="screening",
+                        to="catalog.organisation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['organisation_id'],
+                "ordering": ["organisation_id"],
             },
         ),
         migrations.CreateModel(
-            name='ScreeningKey',
+            name="ScreeningKey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=1000)),
-                ('key', models.CharField(max_length=1000)),
-                ('block', models.CharField(db_index=True, max_length=12)),
-                ('entry', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='keys', to='catalog.screeningentry')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=1000)),
+                ("key", models.CharField(max_length=1000)),
+                ("block", models.CharField(db_index=True, max_length=12)),
+                (
+                    "entry",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="keys",
+                        to="catalog.screeningentry",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='ScreeningList',
+            name="ScreeningList",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(help_text='`source` column of the CSL.', max_length=300, unique=True)),
-                ('code', models.CharField(blank=True, help_text='Abbreviation, e.g. EL, SDN.', max_length=20)),
-                ('file_name', models.CharField(max_length=300)),
-                ('file_sha256', models.CharField(max_length=64)),
-                ('file_date', models.DateField(help_text='Date of the list file (its publication).')),
-                ('imported_at', models.DateTimeField()),
-                ('entry_count', models.PositiveIntegerField(default=0)),
-                ('imported_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        help_text="`source` column of the CSL.", max_length=300, unique=True
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        blank=True, help_text="Abbreviation, e.g. EL, SDN.", max_length=20
+                    ),
+                ),
+                ("file_name", models.CharField(max_length=300)),
+                ("file_sha256", models.CharField(max_length=64)),
+                (
+                    "file_date",
+                    models.DateField(help_text="Date of the list file (its publication)."),
+                ),
+                ("imported_at", models.DateTimeField()),
+                ("entry_count", models.PositiveIntegerField(default=0)),
+                (
+                    "imported_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['source'],
+                "ordering": ["source"],
             },
         ),
         migrations.AddField(
-            model_name='screeningentry',
-            name='screening_list',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='entries', to='catalog.screeninglist'),
+            model_name="screeningentry",
+            name="screening_list",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="entries",
+                to="catalog.screeninglist",
+            ),
         ),
         migrations.CreateModel(
-            name='ScreeningDismissal',
+            name="ScreeningDismissal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('entry_uid', models.CharField(max_length=120)),
-                ('reason', models.TextField(blank=True)),
-                ('marked_at', models.DateTimeField()),
-                ('marked_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='screening_dismissals', to='catalog.organisation')),
-                ('screening_list', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='dismissals', to='catalog.screeninglist')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("entry_uid", models.CharField(max_length=120)),
+                ("reason", models.TextField(blank=True)),
+                ("marked_at", models.DateTimeField()),
+                (
+                    "marked_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="screening_dismissals",
+                        to="catalog.organisation",
+                    ),
+                ),
+                (
+                    "screening_list",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="dismissals",
+                        to="catalog.screeninglist",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-marked_at', '-id'],
+                "ordering": ["-marked_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='ScreeningHit',
+            name="ScreeningHit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('score', models.FloatField()),
-                ('organisation_name', models.CharField(help_text='The spelling that matched.', max_length=300)),
-                ('entry_name', models.CharField(help_text='The listed spelling it matched.', max_length=1000)),
-                ('false_positive', models.BooleanField(default=False, help_text="Mirrors a curator's ScreeningDismissal for this entry.")),
-                ('screened_at', models.DateTimeField()),
-                ('entry', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='hits', to='catalog.screeningentry')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='screening_hits', to='catalog.organisation')),
-                ('screening_list', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='hits', to='catalog.screeninglist')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("score", models.FloatField()),
+                (
+                    "organisation_name",
+                    models.CharField(help_text="The spelling that matched.", max_length=300),
+                ),
+                (
+                    "entry_name",
+                    models.CharField(help_text="The listed spelling it matched.", max_length=1000),
+                ),
+                (
+                    "false_positive",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Mirrors a curator's ScreeningDismissal for this entry.",
+                    ),
+                ),
+                ("screened_at", models.DateTimeField()),
+                (
+                    "entry",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="hits",
+                        to="catalog.screeningentry",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="screening_hits",
+                        to="catalog.organisation",
+                    ),
+                ),
+                (
+                    "screening_list",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="hits",
+                        to="catalog.screeninglist",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-score', 'id'],
-                'indexes': [models.Index(fields=['organisation', 'false_positive'], name='catalog_scr_organis_3f47c0_idx')],
-                'constraints': [models.UniqueConstraint(fields=('organisation', 'entry'), name='screening_hit_unique')],
+                "ordering": ["-score", "id"],
+                "indexes": [
+                    models.Index(
+                        fields=["organisation", "false_positive"],
+                        name="catalog_scr_organis_3f47c0_idx",
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("organisation", "entry"), name="screening_hit_unique"
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='screeningentry',
-            constraint=models.UniqueConstraint(fields=('screening_list', 'uid'), name='screening_entry_uid'),
+            model_name="screeningentry",
+            constraint=models.UniqueConstraint(
+                fields=("screening_list", "uid"), name="screening_entry_uid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='screeningdismissal',
-            constraint=models.UniqueConstraint(fields=('organisation', 'screening_list', 'entry_uid'), name='screening_dismissal_unique'),
+            model_name="screeningdismissal",
+            constraint=models.UniqueConstraint(
+                fields=("organisation", "screening_list", "entry_uid"),
+                name="screening_dismissal_unique",
+            ),
         ),
     ]

@@ -1,6 +1,6 @@
 """Forensics endpoints on the shared /api/v1/ router (called once from forensics/api/urls.py)."""
 
-from . import views_evidence, views_findings, views_notifications
+from . import views_evidence, views_findings, views_notifications, views_traces
 
 
 def register(router):
@@ -10,3 +10,4 @@ def register(router):
     router.register("findings", views_findings.FindingViewSet, basename="finding")
     router.register("statistics", views_findings.StatisticsViewSet, basename="statistics")
     views_notifications.register(router)
+    views_traces.register(router)

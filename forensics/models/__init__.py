@@ -14,6 +14,15 @@ from .notifications import (
     NotificationState,
     WebhookEndpoint,
 )
+from .traces import (
+    AnswerKind,
+    FindingComment,
+    NotTraceableReason,
+    TraceAnswer,
+    TraceReminder,
+    TraceRequest,
+    TraceState,
+)
 from .weapons import (
     CustodyAction,
     CustodyEvent,
@@ -52,4 +61,11 @@ __all__ = [
     "WeaponKind",
     "WeaponSystem",
     "WeaponSystemAlias",
+    "AnswerKind",
+    "FindingComment",
+    "NotTraceableReason",
+    "TraceAnswer",
+    "TraceReminder",
+    "TraceRequest",
+    "TraceState",
 ]
