@@ -133,6 +133,21 @@ class Finding(models.Model):
             models.Index(fields=["recovery", "status"]),
             models.Index(fields=["manufacturer", "status"]),
             models.Index(fields=["part"]),
+            models.Index(fields=["confidence"], name="finding_confidence"),
+            models.Index(fields=["manufactured_from"], name="finding_manufactured_from"),
+            # Statistics and counts read only these columns: an index-only scan on PostgreSQL.
+            models.Index(
+                fields=[
+                    "status",
+                    "manufacturer",
+                    "part",
+                    "recovery",
+                    "after_export_controls",
+                    "possibly_after_export_controls",
+                    "manufactured_to",
+                ],
+                name="finding_stats_cover",
+            ),
         ]
 
     def __str__(self):
