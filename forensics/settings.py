@@ -245,6 +245,8 @@ NOTIFICATION_REQUEUE_AFTER_SECONDS = float(
     os.environ.get("NOTIFICATION_REQUEUE_AFTER_SECONDS", "120")
 )
 NOTIFICATION_SWEEP_BATCH = int(os.environ.get("NOTIFICATION_SWEEP_BATCH", "5000"))
+NOTIFICATION_TASK_BATCH = int(os.environ.get("NOTIFICATION_TASK_BATCH", "20"))
+NOTIFICATION_SEND_THREADS = int(os.environ.get("NOTIFICATION_SEND_THREADS", "8"))
 NOTIFICATION_DIGEST_MAX_RUNS = int(os.environ.get("NOTIFICATION_DIGEST_MAX_RUNS", "3"))
 CELERY_BEAT_SCHEDULE["notifications-sweep"] = {"task": "notifications.sweep", "schedule": 60.0}
 CELERY_BEAT_SCHEDULE["notifications-digest"] = {

@@ -10,9 +10,9 @@ from forensics.services import notifications
 
 
 @shared_task(name="notifications.deliver", acks_late=True, ignore_result=True)
-def deliver_notification(delivery_id: int) -> str:
-    """Send one e-mail or webhook delivery if it is due and unclaimed."""
-    return notifications.deliver(delivery_id)
+def deliver_notifications(delivery_ids: list[int]) -> dict:
+    """Send the e-mail and webhook deliveries among these ids that are due and unclaimed."""
+    return notifications.deliver_batch(delivery_ids)
 
 
 @shared_task(name="notifications.sweep", acks_late=True, ignore_result=True)

@@ -23,10 +23,12 @@ from __future__ import annotations
 import datetime
 import json
 import logging
+import os
 import random
 import time
 import uuid
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -283,19 +285,25 @@ def _eager() -> bool:
     return bool(app.conf.task_always_eager)
 
 
+def _chunks(ids: list[int], size: int):
+    for offset in range(0, len(ids), size):
+        yield ids[offset : offset + size]
+
+
 def enqueue(delivery_ids: Iterable[int], countdown: float | None = None) -> int:
-    """Send a delivery task per id. A broker that refuses is logged, not raised: the rows are
-    the outbox, and the sweep sends them again. Returns how many were handed to the broker."""
-    from forensics.tasks_notifications import deliver_notification
+    """Send delivery tasks, NOTIFICATION_TASK_BATCH ids per task. A broker that refuses is logged,
+    not raised: the rows are the outbox, and the sweep sends them again. Returns how many ids
+    were handed to the broker."""
+    from forensics.tasks_notifications import deliver_notifications
 
     sent = 0
-    for delivery_id in delivery_ids:
+    for chunk in _chunks(list(delivery_ids), settings.NOTIFICATION_TASK_BATCH):
         try:
-            deliver_notification.apply_async((delivery_id,), countdown=countdown)
+            deliver_notifications.apply_async((chunk,), countdown=countdown)
         except Exception:
-            logger.exception("Broker refused delivery %s; the sweep will re-send it", delivery_id)
+            logger.exception("Broker refused deliveries %s; the sweep will re-send them", chunk)
             break
-        sent += 1
+        sent += len(chunk)
     return sent
 
 
@@ -331,15 +339,19 @@ def _abandon_open_attempts(delivery_filter: Q, now) -> None:
     )
 
 
-def claim(delivery_id: int) -> tuple[str, DeliveryAttempt] | None:
-    """Take a delivery for this worker, or None if it is delivered, failed, not due, or held by a
-    live claim. The attempt is logged in the same transaction as the claim; attempts left open by
-    an earlier claim are closed as abandoned by `deliver` once it sees this is not the first."""
+def claim_batch(delivery_ids: Iterable[int]) -> tuple[str, dict[int, DeliveryAttempt]]:
+    """Take every listed email/webhook delivery that is due and not held by a live claim, with
+    one conditional UPDATE under one fresh token; log an attempt for each in the same transaction.
+
+    Returns the token and {delivery id: its new attempt}; delivered, failed, not yet due and
+    live-claimed deliveries are left out, so two workers never hold the same delivery.
+    """
+    ids = sorted(set(delivery_ids))
     now = timezone.now()
     token = uuid.uuid4().hex
     with transaction.atomic():
         claimed = (
-            Delivery.objects.filter(pk=delivery_id, channel__in=SENT_BY_TASK)
+            Delivery.objects.filter(pk__in=ids, channel__in=SENT_BY_TASK)
             .filter(_claimable(now))
             .update(
                 state=DeliveryState.DELIVERING,
@@ -349,47 +361,98 @@ def claim(delivery_id: int) -> tuple[str, DeliveryAttempt] | None:
             )
         )
         if not claimed:
-            return None
-        attempt = DeliveryAttempt.objects.create(delivery_id=delivery_id, at=now, claim_token=token)
-    return token, attempt
+            return token, {}
+        mine = Delivery.objects.filter(pk__in=ids, claim_token=token).values_list("pk", flat=True)
+        attempts = DeliveryAttempt.objects.bulk_create(
+            DeliveryAttempt(delivery_id=pk, at=now, claim_token=token) for pk in mine
+        )
+    return token, {attempt.delivery_id: attempt for attempt in attempts}
+
+
+def claim(delivery_id: int) -> tuple[str, DeliveryAttempt] | None:
+    """`claim_batch` for one delivery: (token, attempt), or None when it cannot be taken."""
+    token, attempts = claim_batch([delivery_id])
+    return (token, attempts[delivery_id]) if attempts else None
 
 
 def deliver(delivery_id: int) -> str:
-    """Deliver one email/webhook delivery if this worker can claim it. Idempotent: returns
-    "skipped" when there is nothing to do, else the delivery's new state."""
-    claimed = claim(delivery_id)
-    if claimed is None:
-        return "skipped"
-    token, attempt = claimed
-    delivery = Delivery.objects.select_related(
-        "notification", "notification__organisation", "endpoint"
-    ).get(pk=delivery_id)
-    if delivery.attempts > 1:
-        _abandon_open_attempts(Q(delivery_id=delivery_id) & ~Q(pk=attempt.pk), attempt.at)
-    if delivery.channel == DeliveryChannel.WEBHOOK:
-        result = _send_webhook(delivery)
-    else:
-        result = _send_email(delivery)
-    state, countdown = _finish(delivery, attempt, token, result)
-    if countdown is not None:
+    """Deliver one delivery if it can be claimed: "skipped", or the delivery's new state."""
+    return deliver_batch([delivery_id]).get(delivery_id, "skipped")
+
+
+def deliver_batch(delivery_ids: Iterable[int]) -> dict[int, str]:
+    """Claim, send and record a batch of deliveries. Idempotent: what cannot be claimed (done,
+    failed, not due, held by another worker) is skipped. Returns {delivery id: new state}.
+
+    The database work is two transactions for the whole batch (claim, then outcomes) and the
+    requests run concurrently, so one slow receiver does not hold up the others behind it.
+    """
+    token, attempts = claim_batch(delivery_ids)
+    if not attempts:
+        return {}
+    deliveries = list(
+        Delivery.objects.filter(pk__in=list(attempts), claim_token=token)
+        .select_related("notification", "notification__organisation", "endpoint")
+        .order_by("pk")
+    )
+    reclaimed = [d.pk for d in deliveries if d.attempts > 1]
+    if reclaimed:
+        _abandon_open_attempts(Q(delivery_id__in=reclaimed) & ~Q(claim_token=token), timezone.now())
+    jobs = {d.pk: _prepare(d) for d in deliveries}
+    results = _run(jobs)
+    states, retries = _finish_batch(deliveries, attempts, token, results)
+    for delivery_id, countdown in retries:
         enqueue([delivery_id], countdown=countdown)
-    return state
+    return states
 
 
-def _send_webhook(delivery: Delivery) -> PostResult:
+def _prepare(delivery: Delivery):
+    """Everything that needs the database, done here; returns a PostResult or a function that
+    only does the I/O (run on a thread) and returns one."""
+    if delivery.channel == DeliveryChannel.WEBHOOK:
+        return _webhook_job(delivery)
+    return _email_job(delivery)
+
+
+_executor: tuple[int, ThreadPoolExecutor] | None = None
+
+
+def _pool() -> ThreadPoolExecutor:
+    """One sending pool per process (created after a prefork worker forks)."""
+    global _executor
+    if _executor is None or _executor[0] != os.getpid():
+        threads = settings.NOTIFICATION_SEND_THREADS
+        _executor = (os.getpid(), ThreadPoolExecutor(threads, thread_name_prefix="notify-send"))
+    return _executor[1]
+
+
+def _run(jobs: dict) -> dict[int, PostResult]:
+    calls = {pk: job for pk, job in jobs.items() if callable(job)}
+    results = {pk: job for pk, job in jobs.items() if not callable(job)}
+    if len(calls) == 1:
+        [(pk, job)] = calls.items()
+        results[pk] = job()
+    elif calls:
+        futures = {pk: _pool().submit(job) for pk, job in calls.items()}
+        results.update({pk: future.result() for pk, future in futures.items()})
+    return results
+
+
+def _webhook_job(delivery: Delivery):
     endpoint = delivery.endpoint
     if endpoint is None:
         return PostResult(False, None, "The webhook endpoint was deleted.", 0, permanent=True)
     if not endpoint.active:
         return PostResult(False, None, "The webhook endpoint is inactive.", 0, permanent=True)
     notification = delivery.notification
-    return webhooks.post_event(
+    args = (
         endpoint.url,
         endpoint.secret,
         event_body(notification.payload),
         notification.idempotency_key,
         notification.kind,
     )
+    return lambda: webhooks.post_event(*args)
 
 
 def event_body(payload: dict) -> bytes:
@@ -397,7 +460,7 @@ def event_body(payload: dict) -> bytes:
     return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def _send_email(delivery: Delivery) -> PostResult:
+def _email_job(delivery: Delivery):
     notification = delivery.notification
     recipients = list(
         ComplianceContact.objects.filter(
@@ -410,17 +473,20 @@ def _send_email(delivery: Delivery) -> PostResult:
         return PostResult(
             False, None, "No contact takes immediate e-mail any more.", 0, permanent=True
         )
-    started = time.monotonic()
     payload = notification.payload
     template = f"notifications/email_{notification.kind}.txt"
-    body = render_to_string([template, "notifications/email_generic.txt"], {"event": payload})
     message = EmailMessage(
         subject=payload.get("subject", "Notification"),
-        body=body,
+        body=render_to_string([template, "notifications/email_generic.txt"], {"event": payload}),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=recipients,
         headers={"X-Idempotency-Key": notification.idempotency_key},
     )
+    return lambda: _send_message(message)
+
+
+def _send_message(message: EmailMessage) -> PostResult:
+    started = time.monotonic()
     try:
         message.send()
     except Exception as exc:  # SMTP, network and backend errors alike are worth a retry
@@ -429,50 +495,60 @@ def _send_email(delivery: Delivery) -> PostResult:
     return PostResult(True, None, "", int((time.monotonic() - started) * 1000))
 
 
-def _finish(delivery, attempt, token, result: PostResult) -> tuple[str, float | None]:
-    """Record the attempt and move the delivery on, if this worker's claim still stands.
-
-    Returns the delivery's state and, for a retry due soon, the countdown for its next task.
-    """
-    now = timezone.now()
-    countdown = None
+def _outcome(delivery: Delivery, result: PostResult, now):
+    """The delivery's next state and fields, and the countdown of a retry due soon (or None)."""
     fields = {"last_error": result.error}
     if result.ok:
-        state = DeliveryState.DELIVERED
         fields.update(delivered_at=now, next_attempt_at=None, last_error="")
-    else:
-        delay = retry_delay(delivery.attempts)
-        next_at = now + datetime.timedelta(seconds=delay)
-        if result.permanent or delivery.expires_at is None or next_at > delivery.expires_at:
-            state = DeliveryState.FAILED
-            fields["next_attempt_at"] = None
-        else:
-            state = DeliveryState.PENDING
-            fields["next_attempt_at"] = next_at
-            if delay <= MAX_COUNTDOWN_SECONDS and not _eager():
-                countdown = delay
-                fields["enqueued_at"] = next_at
+        return DeliveryState.DELIVERED, fields, None
+    delay = retry_delay(delivery.attempts)
+    next_at = now + datetime.timedelta(seconds=delay)
+    if result.permanent or delivery.expires_at is None or next_at > delivery.expires_at:
+        fields["next_attempt_at"] = None
+        return DeliveryState.FAILED, fields, None
+    fields["next_attempt_at"] = next_at
+    if delay <= MAX_COUNTDOWN_SECONDS and not _eager():
+        fields["enqueued_at"] = next_at
+        return DeliveryState.PENDING, fields, delay
+    return DeliveryState.PENDING, fields, None
+
+
+def _finish_batch(deliveries, attempts, token, results):
+    """Record every attempt and move each delivery on, where this worker's claim still stands,
+    in one transaction; then summarise the notifications (locked in id order).
+
+    Returns ({delivery id: state or "superseded"}, [(delivery id, countdown) of soon retries]).
+    """
+    now = timezone.now()
+    states, retries, touched = {}, [], set()
     with transaction.atomic():
-        moved = Delivery.objects.filter(
-            pk=delivery.pk, claim_token=token, state=DeliveryState.DELIVERING
-        ).update(state=state, **fields)
-        outcome = AttemptOutcome.SUCCESS if result.ok else AttemptOutcome.ERROR
-        if not moved:
-            outcome = AttemptOutcome.SUPERSEDED
-        DeliveryAttempt.objects.filter(pk=attempt.pk).update(
-            finished_at=now,
-            outcome=outcome,
-            status_code=result.status_code,
-            error=result.error,
-            duration_ms=result.duration_ms,
-        )
-        if not moved:
-            logger.warning("Delivery %s was taken over while this worker sent it", delivery.pk)
-            return "superseded", None
-        refresh_notification(delivery.notification_id)
-    if state == DeliveryState.FAILED:
-        logger.warning("Delivery %s failed for good: %s", delivery.pk, result.error)
-    return state, countdown
+        for delivery in deliveries:
+            result = results[delivery.pk]
+            state, fields, countdown = _outcome(delivery, result, now)
+            moved = Delivery.objects.filter(
+                pk=delivery.pk, claim_token=token, state=DeliveryState.DELIVERING
+            ).update(state=state, **fields)
+            outcome = AttemptOutcome.SUCCESS if result.ok else AttemptOutcome.ERROR
+            if not moved:
+                outcome, state = AttemptOutcome.SUPERSEDED, "superseded"
+                logger.warning("Delivery %s was taken over while this worker sent it", delivery.pk)
+            elif state == DeliveryState.FAILED:
+                logger.warning("Delivery %s failed for good: %s", delivery.pk, result.error)
+            DeliveryAttempt.objects.filter(pk=attempts[delivery.pk].pk).update(
+                finished_at=now,
+                outcome=outcome,
+                status_code=result.status_code,
+                error=result.error,
+                duration_ms=result.duration_ms,
+            )
+            states[delivery.pk] = state
+            if moved:
+                touched.add(delivery.notification_id)
+                if countdown is not None:
+                    retries.append((delivery.pk, countdown))
+        for notification_id in sorted(touched):
+            refresh_notification(notification_id)
+    return states, retries
 
 
 def refresh_notification(notification_id: int) -> None:
@@ -564,52 +640,34 @@ def send_digests() -> dict:
 def send_digest(organisation_id: int) -> bool | None:
     """One digest e-mail for one organisation. Returns None if there was nothing to send."""
     now = timezone.now()
-    token = uuid.uuid4().hex
     mine = Q(channel=DeliveryChannel.DIGEST, notification__organisation_id=organisation_id)
+    ids = list(Delivery.objects.filter(mine).filter(_claimable(now)).values_list("pk", flat=True))
     with transaction.atomic():
-        ids = list(
-            Delivery.objects.filter(mine).filter(_claimable(now)).values_list("pk", flat=True)
-        )
-        claimed = (
-            Delivery.objects.filter(pk__in=ids)
-            .filter(_claimable(now))
-            .update(
-                state=DeliveryState.DELIVERING,
-                claim_token=token,
-                claimed_at=now,
-                attempts=F("attempts") + 1,
-            )
-        )
-        if not claimed:
+        token, attempts = _claim_digest(ids, now)
+        if not attempts:
             return None
-        _abandon_open_attempts(Q(delivery__claim_token=token), now)
         deliveries = list(
-            Delivery.objects.filter(claim_token=token)
+            Delivery.objects.filter(pk__in=list(attempts), claim_token=token)
             .select_related("notification")
             .order_by("notification__created_at", "pk")
         )
-        DeliveryAttempt.objects.bulk_create(
-            DeliveryAttempt(delivery=d, at=now, claim_token=token) for d in deliveries
-        )
     result = _send_digest_email(organisation_id, deliveries)
     finished = timezone.now()
+    claimed = Delivery.objects.filter(
+        pk__in=list(attempts), claim_token=token, state=DeliveryState.DELIVERING
+    )
     with transaction.atomic():
         if result.ok:
-            Delivery.objects.filter(claim_token=token, state=DeliveryState.DELIVERING).update(
-                state=DeliveryState.DELIVERED, delivered_at=finished, last_error=""
-            )
+            claimed.update(state=DeliveryState.DELIVERED, delivered_at=finished, last_error="")
         else:
-            exhausted = Q(attempts__gte=settings.NOTIFICATION_DIGEST_MAX_RUNS)
-            if result.permanent:
-                exhausted = Q()
-            mine_now = Delivery.objects.filter(claim_token=token, state=DeliveryState.DELIVERING)
-            mine_now.filter(exhausted).update(state=DeliveryState.FAILED, last_error=result.error)
-            mine_now.update(
+            exhausted = claimed
+            if not result.permanent:
+                exhausted = claimed.filter(attempts__gte=settings.NOTIFICATION_DIGEST_MAX_RUNS)
+            exhausted.update(state=DeliveryState.FAILED, last_error=result.error)
+            claimed.update(  # the rest (still "delivering"): tried again at the next run
                 state=DeliveryState.PENDING, next_attempt_at=finished, last_error=result.error
             )
-        DeliveryAttempt.objects.filter(
-            claim_token=token, outcome=AttemptOutcome.IN_PROGRESS
-        ).update(
+        DeliveryAttempt.objects.filter(pk__in=[a.pk for a in attempts.values()]).update(
             finished_at=finished,
             outcome=AttemptOutcome.SUCCESS if result.ok else AttemptOutcome.ERROR,
             error=result.error,
@@ -618,6 +676,28 @@ def send_digest(organisation_id: int) -> bool | None:
         for notification_id in sorted({d.notification_id for d in deliveries}):
             refresh_notification(notification_id)
     return result.ok
+
+
+def _claim_digest(ids: list[int], now) -> tuple[str, dict[int, DeliveryAttempt]]:
+    token = uuid.uuid4().hex
+    claimed = (
+        Delivery.objects.filter(pk__in=ids, channel=DeliveryChannel.DIGEST)
+        .filter(_claimable(now))
+        .update(
+            state=DeliveryState.DELIVERING,
+            claim_token=token,
+            claimed_at=now,
+            attempts=F("attempts") + 1,
+        )
+    )
+    if not claimed:
+        return token, {}
+    mine = list(Delivery.objects.filter(pk__in=ids, claim_token=token).values_list("pk", flat=True))
+    _abandon_open_attempts(Q(delivery_id__in=mine), now)
+    attempts = DeliveryAttempt.objects.bulk_create(
+        DeliveryAttempt(delivery_id=pk, at=now, claim_token=token) for pk in mine
+    )
+    return token, {attempt.delivery_id: attempt for attempt in attempts}
 
 
 def _send_digest_email(organisation_id: int, deliveries: list[Delivery]) -> PostResult:
@@ -629,7 +709,6 @@ def _send_digest_email(organisation_id: int, deliveries: list[Delivery]) -> Post
         return PostResult(False, None, "No contact takes the digest any more.", 0, permanent=True)
     organisation = Organisation.objects.get(pk=organisation_id)
     events = [d.notification.payload for d in deliveries]
-    started = time.monotonic()
     message = EmailMessage(
         subject=f"Daily digest: {len(events)} new notification(s) for {organisation.name}",
         body=render_to_string(
@@ -638,12 +717,7 @@ def _send_digest_email(organisation_id: int, deliveries: list[Delivery]) -> Post
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=recipients,
     )
-    try:
-        message.send()
-    except Exception as exc:  # SMTP, network and backend errors alike: retried at the next run
-        elapsed = int((time.monotonic() - started) * 1000)
-        return PostResult(False, None, f"{type(exc).__name__}: {exc}"[:1000], elapsed)
-    return PostResult(True, None, "", int((time.monotonic() - started) * 1000))
+    return _send_message(message)
 
 
 def retry_delivery(delivery: Delivery, actor) -> Delivery:

@@ -3,6 +3,7 @@ the sweep and the digest. Deliveries run eagerly in-process against a local rece
 
 import datetime
 import json
+import time
 from unittest import mock
 
 import pytest
@@ -353,7 +354,10 @@ def test_a_live_claim_blocks_a_second_worker_and_a_stale_one_is_taken_over(
     token, attempt = first
     fresh = Delivery.objects.select_related("notification").get(pk=delivery.pk)
     ok = webhooks.PostResult(True, 200, "", 5)
-    assert notifications._finish(fresh, attempt, token, ok) == ("superseded", None)
+    states, retries = notifications._finish_batch(
+        [fresh], {fresh.pk: attempt}, token, {fresh.pk: ok}
+    )
+    assert (states, retries) == ({fresh.pk: "superseded"}, [])
     attempt.refresh_from_db()
     assert attempt.outcome == AttemptOutcome.SUPERSEDED
     fresh.refresh_from_db()
@@ -389,13 +393,13 @@ def test_a_refusing_broker_leaves_the_outbox_for_the_sweep(maker_a, receiver, ca
     endpoint_for(maker_a, receiver)
     [notification] = notifications.notify_finding_confirmed(confirmed_finding(maker_a))
     delivery = notification.deliveries.get()
-    from forensics.tasks_notifications import deliver_notification
+    from forensics.tasks_notifications import deliver_notifications
 
     with mock.patch.object(
-        deliver_notification, "apply_async", side_effect=ConnectionError("broker down")
+        deliver_notifications, "apply_async", side_effect=ConnectionError("broker down")
     ):
         assert notifications.enqueue([delivery.pk]) == 0
-    assert "the sweep will re-send it" in caplog.text
+    assert "the sweep will re-send them" in caplog.text
     delivery.refresh_from_db()
     assert delivery.state == DeliveryState.PENDING
 
@@ -453,3 +457,40 @@ def test_a_rolled_back_confirmation_leaves_no_notification(maker_a, users, recei
         raise RuntimeError("the confirming transaction fails after the hook")
     assert not Notification.objects.exists()
     assert not Delivery.objects.exists()
+
+
+# --- batches ----------------------------------------------------------------------------------
+
+
+def test_a_batch_sends_concurrently_and_records_each_outcome(maker_a, maker_b, receiver):
+    receiver.delay = 0.2
+    endpoint_for(maker_a, receiver)
+    with WebhookReceiver(statuses=[500]) as failing:
+        endpoint_for(maker_b, failing)
+        ours = [
+            notifications.notify_finding_confirmed(confirmed_finding(maker_a))[0] for _ in range(5)
+        ]
+        [theirs] = notifications.notify_finding_confirmed(confirmed_finding(maker_b))
+        done = ours[0].deliveries.get()
+        assert notifications.deliver(done.pk) == DeliveryState.DELIVERED
+        ids = list(Delivery.objects.values_list("pk", flat=True))
+        started = time.monotonic()
+        states = notifications.deliver_batch(ids)
+        elapsed = time.monotonic() - started
+    assert elapsed < 0.2 * 5, "the five slow requests overlap"
+    failed = theirs.deliveries.get().pk
+    assert states.pop(failed) == DeliveryState.PENDING
+    assert done.pk not in states, "a delivered delivery is not claimed again"
+    assert set(states.values()) == {DeliveryState.DELIVERED} and len(states) == 4
+    assert sorted(receiver.keys()) == sorted(n.idempotency_key for n in ours)
+    assert Delivery.objects.get(pk=failed).last_error.startswith("HTTP 500")
+    assert DeliveryAttempt.objects.filter(outcome=AttemptOutcome.IN_PROGRESS).count() == 0
+
+
+def test_enqueue_sends_ids_in_batches(settings):
+    settings.NOTIFICATION_TASK_BATCH = 2
+    from forensics.tasks_notifications import deliver_notifications
+
+    with mock.patch.object(deliver_notifications, "apply_async") as send:
+        assert notifications.enqueue([5, 6, 7, 8, 9]) == 5
+    assert [c.args[0] for c in send.call_args_list] == [([5, 6],), ([7, 8],), ([9],)]

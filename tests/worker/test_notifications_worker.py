@@ -9,10 +9,11 @@ which is how the receiver drops it. Every request's signature verifies.
 """
 
 import collections
+import threading
 import time
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 
 from forensics.models import (
     AttemptOutcome,
@@ -66,6 +67,24 @@ def workers(real_broker, tmp_path):
         worker.kill()  # acks_late: nothing a disposable worker holds is lost by killing it
 
 
+class Producer(threading.Thread):
+    """Confirms the findings one by one (own connection), as analysts would, while the test
+    watches the worker; the kill usually lands while it is still confirming."""
+
+    def __init__(self, proposed, analyst):
+        super().__init__(daemon=True)
+        self.proposed, self.analyst, self.error = proposed, analyst, None
+
+    def run(self):
+        try:
+            for finding in self.proposed:
+                findings.confirm_finding(finding.pk, self.analyst)
+        except Exception as exc:  # reported by the test's assertion
+            self.error = exc
+        finally:
+            connection.close()
+
+
 @pytest.fixture
 def endpoint(maker_a):
     return WebhookEndpoint.objects.create(
@@ -78,9 +97,7 @@ def endpoint(maker_a):
 def test_kill_the_worker_restart_the_broker_lose_nothing(
     users, maker_a, endpoint, workers, monkeypatch
 ):
-    monkeypatch.setattr(
-        findings, "call_learn", lambda *args: None
-    )  # the resolver is not under test
+    monkeypatch.setattr(findings, "call_learn", lambda *args: None)  # not under test here
     with WebhookReceiver(secret=endpoint.secret, delay=0.15) as receiver:
         WebhookEndpoint.objects.filter(pk=endpoint.pk).update(url=receiver.url)
         proposed = [
@@ -88,11 +105,8 @@ def test_kill_the_worker_restart_the_broker_lose_nothing(
             for _ in range(FINDINGS)
         ]
         first = workers()
-        for finding in proposed:
-            findings.confirm_finding(finding.pk, users["analyst"])
-        keys = set(Notification.objects.values_list("idempotency_key", flat=True))
-        assert len(keys) == FINDINGS
-
+        producer = Producer(proposed, users["analyst"])
+        producer.start()
         wait_for(
             lambda: (
                 delivered() >= 20
@@ -108,6 +122,10 @@ def test_kill_the_worker_restart_the_broker_lose_nothing(
         )
         delivered_before = delivered()
         assert in_flight, "the worker must die with requests in flight"
+        producer.join(120)
+        assert producer.error is None, producer.error
+        keys = set(Notification.objects.values_list("idempotency_key", flat=True))
+        assert len(keys) == FINDINGS
         assert delivered_before < FINDINGS, "the kill must come before the end"
 
         how = lose_broker_queue()
