@@ -627,6 +627,7 @@ def find_duplicates(photo: Photo, phashes: list[int]) -> list[tuple[int, int, bo
     candidates = (
         Photo.objects.filter(condition)
         .exclude(pk=photo.pk)
+        .order_by()
         .values_list("pk", "phash_band0", "phash_band1", "phash_band2", "phash_band3")
     )
     found: dict[int, tuple[int, bool]] = {}
