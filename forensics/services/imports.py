@@ -104,8 +104,8 @@ class ImportReport:
     def summary(self) -> str:
         head = "Dry run, nothing written: " if self.dry_run else ""
         text = (
-            f"{head}{self.rows} rows: {self.created} created, {self.updated} updated, "
-            f"{self.unchanged} unchanged; {self.recoveries_created} recoveries and "
+            f"{head}{self.rows:,} rows: {self.created:,} created, {self.updated:,} updated, "
+            f"{self.unchanged:,} unchanged; {self.recoveries_created} recoveries and "
             f"{self.weapon_systems_created} weapon systems created; resolver taught "
             f"{self.taught} markings; {self.to_resolve} queued for the resolver"
         )
@@ -328,9 +328,20 @@ def _family(org_id: int | None, owners: dict[int, int]) -> int | None:
     return owners.get(org_id, org_id) if org_id else None
 
 
+ADOPTED_MATCHES = frozenset({"exact", "base", "suffix", "code", "learned"})
+"""Resolver match kinds that identify a part (not a prefix, fold or fuzzy guess at one)."""
+MIN_PART_SCORE = 0.5
+
+
 def _derive_confirmed(finding: Finding, maker_id: int, owners: dict[int, int]) -> None:
-    """Date code, lot and candidates from the resolver; the part when the resolver's candidate
-    is made by the published manufacturer's corporate family (the publisher names no part)."""
+    """Date code, lot and candidates from the resolver, and the part when the marking names it.
+
+    The publisher names the manufacturer, not the part: a candidate part is adopted only when the
+    marking identifies it (an exact, base, suffix, marking-code or learned match with most of the
+    belief on that very part) and its maker is the published manufacturer or shares its current
+    owner. A truncated or misread number (`STM32F`, `L6205`) gets no part rather than a guess,
+    which the resolver would otherwise learn and repeat.
+    """
     if not finding.marking:
         return
     resolution = finding_services.call_resolver(finding.marking)
@@ -353,7 +364,9 @@ def _derive_confirmed(finding: Finding, maker_id: int, owners: dict[int, int]) -
         return
     family = _family(maker_id, owners)
     for candidate in fields["candidates"]:
-        if not candidate.get("part_id"):
+        if not candidate.get("part_id") or candidate.get("match") not in ADOPTED_MATCHES:
+            continue
+        if candidate.get("part_score", candidate.get("score") or 0) < MIN_PART_SCORE:
             continue
         candidate_family = candidate.get("owner_id") or candidate.get("manufacturer_id")
         if candidate_family == family:

@@ -48,7 +48,7 @@ class FakeResolution:
         }
 
 
-def candidate(part=None, score=0.9, *, manufacturer=None, reasons=("exact MPN",)):
+def candidate(part=None, score=0.9, *, manufacturer=None, match=None, reasons=("exact MPN",)):
     maker = manufacturer or part.manufacturer
     owner = maker.owner or maker
     return {
@@ -60,6 +60,8 @@ def candidate(part=None, score=0.9, *, manufacturer=None, reasons=("exact MPN",)
         "owner": owner.name,
         "country": maker.country,
         "score": score,
+        "part_score": score if part else 0.0,
+        "match": match or ("exact" if part else "maker"),
         "reasons": list(reasons),
     }
 

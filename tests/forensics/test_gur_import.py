@@ -63,6 +63,12 @@ def scripted(fake_resolver, catalog):
     fake_resolver.answer(
         "Linear amplifier MAX407ESА", status="confident", candidates=[support.candidate(other)]
     )
+    near = support.part_of(catalog["ti"], "LM22670MR")
+    fake_resolver.answer(
+        "Voltage regulator LM22672",
+        status="confident",
+        candidates=[support.candidate(near, 0.95, match="fuzzy")],
+    )
     fake_resolver.answer(
         "Operational amplifier LM321",
         status="ambiguous",
@@ -99,6 +105,9 @@ def test_gur_import(scripted, catalog, fake_resolver, django_capture_on_commit_c
     maxim = Finding.objects.get(external_id="gur-2332")
     assert maxim.manufacturer == catalog["maxim"]  # the brand, its owner derived
     assert maxim.part is None  # the resolver's part was another maker's: not adopted
+    near = Finding.objects.get(external_id="gur-4278")
+    assert (near.manufacturer, near.part) == (catalog["ti"], None)  # a fuzzy guess: no part
+    assert ("Voltage regulator LM22672", None, catalog["ti"].pk, near.pk) in fake_resolver.learned
 
     assert Finding.objects.get(external_id="gur-6580").marking == ""  # (unspecified) kept
     assert Finding.objects.get(external_id="gur-6580").status == FindingStatus.CONFIRMED
