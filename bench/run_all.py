@@ -9,7 +9,15 @@ import os
 import sys
 import time
 
-MODULES = ["normalize", "bench_photos", "bench_findings", "bench_notifications", "bench_import"]
+MODULES = [
+    "normalize",
+    "bench_photos",
+    "bench_findings",
+    "bench_notifications",
+    "bench_import",
+    "bench_graph",
+    "bench_screening",
+]
 
 
 def main() -> int:

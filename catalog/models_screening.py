@@ -122,7 +122,7 @@ class ScreeningHit(models.Model):
     false_positive = models.BooleanField(
         default=False, help_text="Mirrors a curator's ScreeningDismissal for this entry."
     )
-    screened_at = models.DateTimeField()
+    screened_at = models.DateTimeField()  # when the hit was found or last changed
 
     objects = ScreeningHitQuerySet.as_manager()
 

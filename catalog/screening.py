@@ -72,17 +72,45 @@ GENERIC_WORDS = frozenset((
 ))  # fmt: skip
 BLOCK_LENGTH = 4
 NUMBERED_CAP = 80.0
+_NUMBER = re.compile(r"\d+")
 MAX_BLOCK_SHARE = 0.05
 """A block holding more than this share of the listed spellings (`shen` for Shenzhen...) is only
 used when a name has no rarer block."""
 
 
+# Spellings that transliteration makes differ (`Eltekh`/`Eltech`, `Meks`/`Mex`): folded alike
+# on both sides before comparing.
+_FOLDS = (("sch", "sh"), ("ks", "x"), ("kh", "h"), ("ch", "h"), ("ph", "f"), ("w", "v"), ("y", "i"))
+_CYRILLIC = re.compile(r"[\u0400-\u052f]")
+
+
+def _fold(word: str) -> str:
+    for old, new in _FOLDS:
+        word = word.replace(old, new)
+    return word
+
+
 def screening_key(name: str) -> str:
-    """The comparable form of a party's name: `name_key` without the screening stop words."""
+    """The comparable form of a party's name: `name_key` without the screening stop words, each
+    word folded for transliteration variants."""
     key = name_key(_LIST_TAIL.sub("", name or "").strip() or name or "")
     words = key.split()
     kept = [word for word in words if word not in STOP_WORDS]
-    return " ".join(kept or words)
+    return " ".join(_fold(word) for word in (kept or words))
+
+
+def screening_keys(name: str) -> list[str]:
+    """The keys a name is compared under: its `screening_key`, and for a name mixing Latin and
+    Cyrillic words (`OOO онторкор`) the key of its Cyrillic words alone, since `name_key` reads
+    an all-look-alike Cyrillic word next to Latin ones as Latin (`ohtopkop`)."""
+    keys = [screening_key(name)]
+    words = (name or "").split()
+    cyrillic = [word for word in words if _CYRILLIC.search(word)]
+    if cyrillic and len(cyrillic) < len(words):
+        alternative = screening_key(" ".join(cyrillic))
+        if alternative and alternative not in keys:
+            keys.append(alternative)
+    return [key for key in keys if key]
 
 
 def blocks_of(key: str) -> set[str]:
@@ -94,26 +122,44 @@ def blocks_of(key: str) -> set[str]:
     return {word[:BLOCK_LENGTH] for word in words}
 
 
+_GENERIC_FOLDED = frozenset(_fold(word) for word in GENERIC_WORDS)
+
+
+def _distinctive(words: set[str]) -> int:
+    """Letters in the words that say who a party is (not `bank`, `electronics`, `moscow`...)."""
+    return sum(len(w) for w in words if w not in _GENERIC_FOLDED and len(w) >= 3)
+
+
+def _core(key: str) -> str:
+    """The key without its generic words (unless nothing else is left), so that `Industrial`
+    on both sides does not make `Belselon` and `Belselnik` alike."""
+    return " ".join(w for w in key.split() if w not in _GENERIC_FOLDED) or key
+
+
 def similarity(a: str, b: str) -> float:
     """0..100: how alike two screening keys are.
 
-    The better of the word-order-blind ratio and the space-blind ratio; a name contained in the
-    other (`hebei semiconductor` in `hebei semiconductor research institute`) scores like rapidfuzz's
-    WRatio (token set ratio × 0.95), but only when the words they share are distinctive: sharing
-    only `bank` does not make `SME Bank` a match for every bank. Two names carrying different
-    numbers (`CETC 13` and `CETC 14`, `Plant 1` and `Plant 2`) are different parties.
+    The better of the word-order-blind ratio and the space-blind ratio of the names without their
+    generic words. A name contained in the other (`hebei semiconductor` in `hebei semiconductor
+    research institute`) scores like rapidfuzz's WRatio (token set ratio × 0.95), but only when
+    the words they share are distinctive and make at least half of each name's distinctive
+    letters: sharing only `bank` does not make `SME Bank` a match for every bank, nor does `Atlas`
+    make `Atlas Sanatgaran`. Two names carrying different numbers, none in common (`CETC 13` and
+    `14th Institute`, `Plant 1` and `Plant 2`), are different parties.
     """
     if a == b:
         return 100.0
     words_a, words_b = set(a.split()), set(b.split())
-    best = max(fuzz.token_sort_ratio(a, b), fuzz.ratio(a.replace(" ", ""), b.replace(" ", "")))
-    common = words_a & words_b
-    distinctive = sum(len(w) for w in common if w not in GENERIC_WORDS and len(w) >= 3)
-    if distinctive >= 5:
+    core_a, core_b = _core(a), _core(b)
+    best = max(
+        fuzz.token_sort_ratio(core_a, core_b),
+        fuzz.ratio(core_a.replace(" ", ""), core_b.replace(" ", "")),
+    )
+    shared = _distinctive(words_a & words_b)
+    if shared >= 5 and 2 * shared >= max(_distinctive(words_a), _distinctive(words_b)):
         best = max(best, fuzz.token_set_ratio(a, b) * 0.95)
-    numbers_a = {w for w in words_a if w.isdigit()}
-    numbers_b = {w for w in words_b if w.isdigit()}
-    if numbers_a and numbers_b and numbers_a != numbers_b:
+    numbers_a, numbers_b = set(_NUMBER.findall(a)), set(_NUMBER.findall(b))
+    if numbers_a and numbers_b and not numbers_a & numbers_b:
         best = min(best, NUMBERED_CAP)
     return round(best, 1)
 
@@ -212,23 +258,21 @@ def match_names(names: Iterable[str], index: EntryIndex, cutoff: float) -> dict[
     """The best match per listed entry for an organisation's spellings, at or above `cutoff`."""
     best: dict[int, Match] = {}
     for name in names:
-        key = screening_key(name)
-        if not key:
-            continue
-        for candidate in index.candidates(blocks_of(key)):
-            score = similarity(key, candidate.key)
-            if score < cutoff:
-                continue
-            current = best.get(candidate.entry_id)
-            if current is None or score > current.score:
-                best[candidate.entry_id] = Match(
-                    candidate.entry_id,
-                    candidate.list_id,
-                    candidate.uid,
-                    score,
-                    name[:300],
-                    candidate.name[:1000],
-                )
+        for key in screening_keys(name):
+            for candidate in index.candidates(blocks_of(key)):
+                score = similarity(key, candidate.key)
+                if score < cutoff:
+                    continue
+                current = best.get(candidate.entry_id)
+                if current is None or score > current.score:
+                    best[candidate.entry_id] = Match(
+                        candidate.entry_id,
+                        candidate.list_id,
+                        candidate.uid,
+                        score,
+                        name[:300],
+                        candidate.name[:1000],
+                    )
     return best
 
 
@@ -251,8 +295,8 @@ BATCH = 500
 def screen_organisations(org_ids: Iterable[int], index: EntryIndex | None = None) -> dict:
     """Recompute the hits of these organisations (those out of scope lose theirs).
 
-    Hits keep their id while they last; a dismissed entry's hit is stored as a false positive.
-    Returns {"screened": n, "hits": n}.
+    Hits keep their id while they last and are only written when they change; a dismissed
+    entry's hit is stored as a false positive. Returns {"screened": n, "hits": n}.
     """
     org_ids = sorted(set(org_ids))
     started = timezone.now()
@@ -271,10 +315,11 @@ def _screen_chunk(org_ids: list[int], index: EntryIndex | None, started) -> dict
     names = _names_of(sorted(in_scope))
     if index is None:
         blocks = {
-            b
+            block
             for spellings in names.values()
-            for n in spellings
-            for b in blocks_of(screening_key(n))
+            for name in spellings
+            for key in screening_keys(name)
+            for block in blocks_of(key)
         }
         index = EntryIndex.load(blocks) if blocks else EntryIndex()
     cutoff = threshold()
@@ -308,7 +353,12 @@ def _screen_chunk(org_ids: list[int], index: EntryIndex | None, started) -> dict
                         screened_at=now,
                     )
                 )
-            else:
+            elif (hit.score, hit.organisation_name, hit.entry_name, hit.false_positive) != (
+                match.score,
+                match.organisation_name,
+                match.entry_name,
+                false_positive,
+            ):
                 hit.score = match.score
                 hit.organisation_name = match.organisation_name
                 hit.entry_name = match.entry_name
@@ -336,7 +386,7 @@ def _screen_chunk(org_ids: list[int], index: EntryIndex | None, started) -> dict
         OrganisationScreening(organisation_id=pk, requested_at=started, screened_at=now)
         for pk in in_scope - known
     )
-    return {"screened": len(in_scope), "hits": len(create) + len(update)}
+    return {"screened": len(in_scope), "hits": sum(len(found) for found in matches.values())}
 
 
 def rescreen_all() -> dict:
@@ -578,13 +628,13 @@ def parse_csl(data: bytes) -> ParsedFile:
 def _keys_for(entry: ScreeningEntry) -> list[ScreeningKey]:
     rows, seen = [], set()
     for name in [entry.name, *entry.alt_names]:
-        key = screening_key(name)
-        for block in sorted(blocks_of(key)):
-            if (key, block) not in seen:
-                seen.add((key, block))
-                rows.append(
-                    ScreeningKey(entry=entry, name=name[:1000], key=key[:1000], block=block)
-                )
+        for key in screening_keys(name):
+            for block in sorted(blocks_of(key)):
+                if (key, block) not in seen:
+                    seen.add((key, block))
+                    rows.append(
+                        ScreeningKey(entry=entry, name=name[:1000], key=key[:1000], block=block)
+                    )
     return rows
 
 

@@ -1,7 +1,8 @@
 """The supply-chain graph around an organisation or downstream of a finding's manufacturer.
 
-One recursive query walks catalog_supplylink and returns the edges; one more loads the nodes (with
-their screening hit counts). Two queries whatever the depth.
+One recursive query walks catalog_supplylink and returns the edges; one more loads the nodes and,
+for those who may see screening, one more counts their screening hits. A constant number of
+queries whatever the depth.
 
 The walk is a breadth-first search written as `WITH RECURSIVE walk(org_id, depth) ... UNION ...`:
 UNION (not UNION ALL) drops any (organisation, depth) row already produced, so each level holds each
@@ -17,9 +18,9 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, Q
+from django.db.models import Count
 
-from catalog.models import Organisation, Part, SupplyLink, can_see_screening
+from catalog.models import Organisation, Part, ScreeningHit, SupplyLink, can_see_screening
 
 DEFAULT_DEPTH = 3
 MAX_DEPTH = 10
@@ -59,10 +60,11 @@ LIMIT %(limit)s
 """
 """Both directions from one organisation: who sold to it, whom it sold to, and so on."""
 
-# A link about another part, or another lot of the same part, is not this finding's chain; a
-# link that names no part (or no lot) may be.
+# The finding's chain is the evidence about its part: links naming that part (a finding matched
+# to a manufacturer only: links naming no part), of its lot or of no stated lot. General "X buys
+# from Y" links are the organisation graph's business.
 _FINDING_LINK = (
-    "(l.part_id = %(part)s OR l.part_id IS NULL) "
+    "(l.part_id = %(part)s OR (%(part)s IS NULL AND l.part_id IS NULL)) "
     "AND (%(lot)s = '' OR l.lot_code = '' OR l.lot_code = %(lot)s)"
 )
 
@@ -156,24 +158,35 @@ def _run(sql: str, params: dict, roots: dict[int, int], depth: int, user) -> Gra
 def _nodes(depths: dict[int, int], user) -> list[dict]:
     """The organisations of the graph, with roles and, for those who may see screening, the
     number of screening hits not marked false positive."""
-    rows = Organisation.objects.filter(pk__in=list(depths)).order_by("pk")
-    screening = can_see_screening(user)
-    if screening:
-        rows = rows.annotate(
-            hit_count=Count("screening_hits", filter=Q(screening_hits__false_positive=False))
+    ids = list(depths)
+    flags = [field for field, _label in Organisation.ROLE_FIELDS]
+    rows = (
+        Organisation.objects.filter(pk__in=ids)
+        .order_by("pk")
+        .values("pk", "name", "country", "needs_review", *flags)
+    )
+    hits = None
+    if can_see_screening(user):
+        hits = dict(
+            ScreeningHit.objects.active()
+            .filter(organisation_id__in=ids)
+            .order_by()
+            .values_list("organisation_id")
+            .annotate(n=Count("pk"))
         )
     nodes = []
-    for org in rows:
+    for row in rows:
         node = {
-            "id": org.pk,
-            "name": org.name,
-            "country": org.country,
-            "roles": org.roles,
-            "needs_review": org.needs_review,
-            "depth": depths[org.pk],
+            "id": row["pk"],
+            "name": row["name"],
+            "country": row["country"],
+            "roles": [label for field, label in Organisation.ROLE_FIELDS if row[field]],
+            "needs_review": row["needs_review"],
+            "depth": depths[row["pk"]],
         }
-        if screening:
-            node["screening"] = {"hits": org.hit_count, "flagged": org.hit_count > 0}
+        if hits is not None:
+            count = hits.get(row["pk"], 0)
+            node["screening"] = {"hits": count, "flagged": count > 0}
         nodes.append(node)
     return nodes
 
@@ -199,7 +212,8 @@ def organisation_graph(organisation: Organisation, depth: int, user) -> Graph:
 
 
 def finding_trace(finding, depth: int, user) -> Graph:
-    """The chain downstream of the finding's manufacturer (and its owner) for its part and lot."""
+    """The chain downstream of the finding's manufacturer (and its owner): links naming the
+    finding's part (none, for a finding matched to a manufacturer only), of its lot or no lot."""
     maker = finding.manufacturer or (finding.part.manufacturer if finding.part_id else None)
     if maker is None:
         return Graph([], [], depth, False)

@@ -92,7 +92,8 @@ def test_sample_file_imports_one_list_per_source(db):
     assert ssi.programs == ["VENEZUELA-EO13850", "UKRAINE-EO13662"]
     assert ssi.addresses == ["place du Lac 2, Geneve, 1204, CH"]
     assert ssi.screening_list.code == "SSI"
-    assert ScreeningKey.objects.filter(entry=cetc, key="hebei semiconductor research institute")
+    hsri = screening.screening_key("Hebei Semiconductor Research Institute")
+    assert ScreeningKey.objects.filter(entry=cetc, key=hsri, name__startswith="Hebei").exists()
     assert AuditRecord.objects.filter(action="create", object_repr__startswith="EL").exists()
 
 
@@ -208,17 +209,26 @@ def test_an_older_file_does_not_replace_a_newer_list(db):
         ("Hebei Semiconductor Research Institute", "Hebei Semiconductor Research Institute"),
         ("Radiant Elcom", "Radiant Elkom"),
         ("Evren Kayakiran", "KAYAKIRAN, Evren"),
+        ("АО «Элтех»", "Eltech Ltd"),
+        ("OOO Онторкор", "Ontorkor Trading S.A."),
+        ("ООО Мексвикпан", "Mexvikpan Inc."),
     ],
 )
 def test_variants_of_a_listed_name_score_above_the_threshold(ours, listed):
-    score = screening.similarity(screening.screening_key(ours), screening.screening_key(listed))
-    assert score >= 88, (screening.screening_key(ours), screening.screening_key(listed), score)
+    keys = screening.screening_keys(ours)
+    score = max(screening.similarity(key, screening.screening_key(listed)) for key in keys)
+    assert score >= 88, (keys, screening.screening_key(listed), score)
 
 
 @pytest.mark.parametrize(
     "ours, listed",
     [
         ("Bank of Cyprus", "SME BANK"),
+        ("Atlas LLC", "Atlas Sanatgaran"),
+        (
+            "China Electronics Technology Group Corporation 14th Research Institute",
+            "China Electronics Technology Group Corporation 13th Research Institute (CETC 13)",
+        ),
         ("Shenzhen Huaqiang Electronics", "Shenzhen Xinlian Electronics"),
         ("Arrow Electronics", "Analog Devices"),
         ("Global Technology Ltd", "Global Technology Research Institute Moscow"),

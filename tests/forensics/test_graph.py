@@ -20,7 +20,8 @@ from .traces_support import confirmed_finding
 @pytest.fixture
 def chain(users, maker_a):
     """maker → dist → broker → broker2 → importer, broker2 → dist (a cycle), plus noise: the maker
-    sells another part to `other`, and `dist` sells another lot to `side`."""
+    sells another part to `other`, `dist` sells another lot to `side`, and broker → importer is a
+    general link naming no part."""
     part = PartFactory(manufacturer=maker_a, mpn="CHAIN1")
     other_part = PartFactory(manufacturer=maker_a, mpn="OTHER1")
     orgs = {"maker": maker_a}
@@ -35,7 +36,8 @@ def chain(users, maker_a):
     links = {
         "maker-dist": link("maker", "dist"),
         "dist-broker": link("dist", "broker"),
-        "broker-broker2": link("broker", "broker2", part=None, lot=""),
+        "broker-broker2": link("broker", "broker2", lot=""),
+        "broker-importer-general": link("broker", "importer", part=None, lot=""),
         "broker2-importer": link("broker2", "importer"),
         "broker2-dist": link("broker2", "dist"),
         "maker-other": link("maker", "other", part=other_part),
@@ -120,6 +122,15 @@ def test_finding_trace_follows_the_part_and_lot_downstream(client_for, chain):
     assert names(data, chain) == {"maker": 0, "dist": 1, "broker": 2, "broker2": 3, "importer": 4}
     short = get(client_for("analyst"), f"/api/v1/findings/{chain['finding'].pk}/trace/?depth=2")
     assert edges(short, chain) == {"maker-dist", "dist-broker"}
+
+
+def test_a_finding_matched_to_a_manufacturer_only_follows_links_naming_no_part(
+    client_for, chain, maker_a
+):
+    general = SupplyLinkFactory(seller=maker_a, buyer=chain["orgs"]["side"], lot_code="")
+    finding = confirmed_finding(recovery(sharing=Sharing.GREEN), maker_a, mpn=None, lot="")
+    data = get(client_for("analyst"), f"/api/v1/findings/{finding.pk}/trace/?depth=10")
+    assert {e["id"] for e in data["edges"]} == {general.pk}
 
 
 def test_finding_trace_starts_at_the_owner_too(client_for, chain, maker_b):
