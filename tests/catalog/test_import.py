@@ -697,3 +697,12 @@ def test_values_that_grow_when_normalised_are_rejected_not_crashing(tmp_path, cu
         2: "MPN longer than 120 characters once normalised",
         3: "manufacturer name too long once normalised",
     }
+
+
+def test_demo_step_imports_digikey_once(curated):
+    from catalog.demo import load_catalog_demo
+
+    first = load_catalog_demo(shared_data_dir())
+    again = load_catalog_demo(shared_data_dir())
+    assert first.startswith("digikey-parts.csv: 1,073 rows: 1,073 created,")
+    assert "0 created, 0 updated, 1,073 unchanged, 0 rejected" in again
