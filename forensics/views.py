@@ -1,15 +1,530 @@
-from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+"""Analysts' pages: dashboard, weapon systems (the component atlas), recoveries, the photo viewer.
+
+Views are thin: rows come from `Model.objects.visible_to(user)` and the page FilterSets, numbers
+from forensics.services.stats, writes from the services (atomic, audited). What a manufacturer's
+officer may read of a recovery follows the API's clearance (`forensics.web.is_redacted`).
+Finding pages are in forensics.views_findings.
+"""
+
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Subquery, Value
+from django.db.models.fields.json import KT
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 
 from catalog.models import Organisation, Part
+from forensics import crops
+from forensics.forms import (
+    AtlasFilterSet,
+    CustodyEventForm,
+    DashboardForm,
+    RecoveryForm,
+    RecoveryPageFilterSet,
+    apply_errors,
+)
+from forensics.models import (
+    AuditRecord,
+    CustodyEvent,
+    Finding,
+    FindingPhoto,
+    FindingStatus,
+    Photo,
+    PhotoDuplicate,
+    PhotoState,
+    Recovery,
+    WeaponSystem,
+    WeaponSystemAlias,
+)
+from forensics.roles import ADMIN, ANALYST, is_analyst
+from forensics.services import recoveries, stats
+from forensics.services.stats import TIER_ORDER
+from forensics.web import filtered, is_redacted, paginate, role_required
+
+from .filters import WeaponSystemFilterSet
+
+WRITERS = (ANALYST, ADMIN)
+PHOTOS_PER_PAGE = 48
+RECENT_FINDINGS = 10
+ATLAS_PER_PAGE = 60
 
 
-@login_required
+def count_of(queryset, field: str):
+    """A correlated COUNT of `queryset` rows whose `field` is the outer row (no query per row)."""
+    counted = (
+        queryset.filter(**{field: OuterRef("pk")})
+        .order_by()
+        .values(field)
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def finding_photo_links():
+    """A finding's photos, oldest link first, with only what thumbnails and crops need."""
+    return Prefetch(
+        "finding_photos",
+        queryset=FindingPhoto.objects.select_related("photo")
+        .only(
+            "finding_id",
+            "crop_x",
+            "crop_y",
+            "crop_width",
+            "crop_height",
+            "photo__id",
+            "photo__width",
+            "photo__height",
+            "photo__thumbnail",
+            "photo__state",
+            "photo__original_name",
+        )
+        .annotate(orientation=KT("photo__exif__Orientation"))
+        .order_by("id"),
+    )
+
+
+def listed_findings(queryset):
+    """Findings as lists show them, joined in one query (never a query per row)."""
+    return queryset.select_related(
+        "recovery__weapon_system", "part", "manufacturer__owner"
+    ).prefetch_related(finding_photo_links())
+
+
+# --------------------------------------------------------------------------------- dashboard
+
+
+def _list_url(scope: dict, **params) -> str:
+    """The finding list showing the findings a chart row counts (`scope`: the statistics'
+    parameters, status and weapon system)."""
+    query = {key: value for key, value in scope.items() if value and value != "all"}
+    return f"{reverse('forensics:finding-list')}?{urlencode({**query, **params})}"
+
+
+def _country_rows(statistics, scope):
+    return [
+        {
+            "label": row["country"] or "Unknown",
+            "value": row["count"],
+            "href": _list_url(scope, country=row["country"]) if row["country"] else None,
+        }
+        for row in statistics["by_country"]
+    ]
+
+
+def _owner_rows(statistics, scope):
+    rows = []
+    for group in statistics["by_manufacturer"]:
+        owner = group["owner"]
+        makers = group["manufacturers"]
+        several = len(makers) > 1 or (makers and makers[0]["id"] != owner["id"])
+        rows.append(
+            {
+                "label": owner["name"],
+                "value": group["count"],
+                "href": _list_url(scope, manufacturer=owner["id"]),
+                "detail": ", ".join(f"{m['name']} {m['count']}" for m in makers) if several else "",
+            }
+        )
+    if statistics["unidentified_manufacturer"]:
+        rows.append(
+            {
+                "label": "No manufacturer identified",
+                "value": statistics["unidentified_manufacturer"],
+            }
+        )
+    return rows
+
+
+def _tier_rows(statistics, scope):
+    return [
+        {
+            "label": f"Tier {row['tier']}" if row["tier"] else "No CHPL tier",
+            "value": row["count"],
+            "href": _list_url(scope, chpl_tier=row["tier"]) if row["tier"] in TIER_ORDER else None,
+        }
+        for row in statistics["by_chpl_tier"]
+    ]
+
+
+def _export_segments(statistics):
+    controls = statistics["export_controls"]
+    return [
+        {"label": "Made after the controls", "value": controls["after"], "css": "after"},
+        {"label": "Possibly after", "value": controls["possibly_after"], "css": "possibly"},
+        {"label": "Made before", "value": controls["before"], "css": "before"},
+        {"label": "No date code", "value": controls["unknown"], "css": "unknown"},
+    ]
+
+
+@role_required()
 def dashboard(request):
-    context = {
-        "part_count": Part.objects.visible_to(request.user).count(),
-        "manufacturer_count": Organisation.objects.visible_to(request.user)
-        .filter(is_manufacturer=True)
-        .count(),
+    """Counts and statistics over what the user may see (forensics.services.stats)."""
+    user = request.user
+    form = DashboardForm(request.GET or None)
+    params = form.statistics_params() if form.is_valid() else {"status": "confirmed"}
+    try:
+        statistics = stats.finding_statistics(user, params)
+    except ValidationError as exc:
+        apply_errors(form, exc)
+        statistics = stats.finding_statistics(user, {"status": "confirmed"})
+    findings = Finding.objects.visible_to(user)
+    if params.get("weapon_system"):
+        findings = findings.filter(recovery__weapon_system_id=params["weapon_system"])
+    by_status = dict(
+        findings.order_by().values_list("status").annotate(n=Count("pk")).values_list("status", "n")
+    )
+    statuses = [(label, by_status.get(value, 0), value) for value, label in FindingStatus.choices]
+    counts = {
+        "findings": sum(by_status.values()),
+        "recoveries": Recovery.objects.visible_to(user).count(),
+        "photos": Photo.objects.visible_to(user).count(),
+        "parts": Part.objects.visible_to(user).count(),
+        "manufacturers": Organisation.objects.visible_to(user).filter(is_manufacturer=True).count(),
     }
-    return render(request, "dashboard.html", context)
+    recent = listed_findings(findings.order_by("-created_at", "-id"))[:RECENT_FINDINGS]
+    return render(
+        request,
+        "forensics/dashboard.html",
+        {
+            "form": form,
+            "statistics": statistics,
+            "counts": counts,
+            "statuses": statuses,
+            "country_rows": _country_rows(statistics, params),
+            "owner_rows": _owner_rows(statistics, params),
+            "tier_rows": _tier_rows(statistics, params),
+            "export_segments": _export_segments(statistics),
+            "recent": recent,
+            "scope_label": dict(DashboardForm.SCOPES).get(params["status"], params["status"]),
+        },
+    )
+
+
+# ----------------------------------------------------------------------------- weapon systems
+
+
+@role_required()
+def weapon_system_list(request):
+    user = request.user
+    queryset = (
+        WeaponSystem.objects.visible_to(user)
+        .prefetch_related(Prefetch("aliases", queryset=WeaponSystemAlias.objects.order_by("name")))
+        .annotate(
+            recovery_count=count_of(Recovery.objects.visible_to(user), "weapon_system"),
+            finding_count=count_of(Finding.objects.visible_to(user), "recovery__weapon_system"),
+        )
+        .order_by("name")
+    )
+    filterset = WeaponSystemFilterSet(request.GET or None, queryset=queryset)
+    rows, _ = filtered(filterset)
+    return render(
+        request,
+        "forensics/weapon_system_list.html",
+        {"filter": filterset, "page": paginate(request, rows)},
+    )
+
+
+def _atlas_summary(findings):
+    """Findings per category and maker's country, as table rows (one grouped query)."""
+    grouped = (
+        findings.order_by()
+        .values_list("category", "manufacturer__country")
+        .annotate(n=Count("pk"))
+        .values_list("category", "manufacturer__country", "n")
+    )
+    by_category: dict[str, dict] = {}
+    countries: dict[str, int] = {}
+    for category, country, n in grouped:
+        row = by_category.setdefault(category or "", {"category": category or "", "total": 0})
+        row.setdefault("countries", {})
+        row["countries"][country or ""] = row["countries"].get(country or "", 0) + n
+        row["total"] += n
+        countries[country or ""] = countries.get(country or "", 0) + n
+    columns = sorted(countries, key=lambda c: (-countries[c], c == "", c))
+    rows = sorted(by_category.values(), key=lambda r: (-r["total"], r["category"]))
+    for row in rows:
+        row["cells"] = [(country, row["countries"].get(country, 0)) for country in columns]
+    return {
+        "columns": columns,
+        "rows": rows,
+        "country_rows": [
+            {"label": country or "Unknown", "value": countries[country]} for country in columns
+        ],
+    }
+
+
+@role_required()
+def weapon_system_detail(request, slug):
+    """The component atlas of one weapon system: every component found in it, grouped by
+    category and the maker's country, with photos, manufacturers and date codes."""
+    user = request.user
+    system = get_object_or_404(
+        WeaponSystem.objects.visible_to(user).prefetch_related("aliases"), slug=slug
+    )
+    base = Finding.objects.visible_to(user).filter(recovery__weapon_system=system)
+    filterset = AtlasFilterSet(request.GET or None, queryset=base)
+    findings, _ = filtered(filterset)
+    findings = listed_findings(findings).order_by(
+        "category",
+        F("manufacturer__country").asc(nulls_last=True),
+        F("manufacturer__name").asc(nulls_last=True),
+        "marking",
+        "id",
+    )
+    return render(
+        request,
+        "forensics/weapon_system_detail.html",
+        {
+            "system": system,
+            "filter": filterset,
+            "summary": _atlas_summary(base),
+            "recovery_count": Recovery.objects.visible_to(user)
+            .filter(weapon_system=system)
+            .count(),
+            "page": paginate(request, findings, per_page=ATLAS_PER_PAGE),
+        },
+    )
+
+
+# ------------------------------------------------------------------------------- recoveries
+
+
+def _recoveries(user):
+    return (
+        Recovery.objects.visible_to(user)
+        .select_related("weapon_system")
+        .annotate(
+            photo_count=count_of(Photo.objects.visible_to(user), "recovery"),
+            finding_count=count_of(Finding.objects.visible_to(user), "recovery"),
+        )
+    )
+
+
+@role_required()
+def recovery_list(request):
+    filterset = RecoveryPageFilterSet(
+        request.GET or None, queryset=_recoveries(request.user).order_by("-recovered_on", "-id")
+    )
+    rows, _ = filtered(filterset)
+    return render(
+        request,
+        "forensics/recovery_list.html",
+        {
+            "filter": filterset,
+            "page": paginate(request, rows),
+            "redacted": is_redacted(request.user),
+            "can_write": is_analyst(request.user),
+        },
+    )
+
+
+def _photos_of(user, recovery):
+    photos = Photo.objects.visible_to(user).filter(recovery=recovery).order_by("pk")
+    if is_analyst(user):
+        photos = photos.prefetch_related(
+            Prefetch(
+                "duplicate_links",
+                queryset=PhotoDuplicate.objects.order_by("distance", "other_id"),
+            )
+        )
+    return photos
+
+
+def _photo_grid_context(request, recovery):
+    page = paginate(
+        request, _photos_of(request.user, recovery), per_page=PHOTOS_PER_PAGE, param="photos_page"
+    )
+    pending = any(p.state in (PhotoState.PENDING, PhotoState.PROCESSING) for p in page)
+    return {"recovery": recovery, "photos": page, "photos_pending": pending}
+
+
+@role_required()
+def recovery_detail(request, pk):
+    user = request.user
+    recovery = get_object_or_404(_recoveries(user).select_related("created_by"), pk=pk)
+    return _render_recovery(request, recovery, CustodyEventForm() if is_analyst(user) else None)
+
+
+def _render_recovery(request, recovery, custody_form, status=200):
+    user = request.user
+    findings = listed_findings(
+        Finding.objects.visible_to(user).filter(recovery=recovery).order_by("id")
+    )
+    context = {
+        **_photo_grid_context(request, recovery),
+        "findings": paginate(request, findings, param="findings_page"),
+        "redacted": is_redacted(user),
+        "can_write": is_analyst(user),
+        "custody_form": custody_form,
+        "max_upload_bytes": settings.MAX_UPLOAD_BYTES,
+        "max_upload_megapixels": settings.MAX_UPLOAD_PIXELS // 1_000_000,
+    }
+    if is_analyst(user):
+        custody = CustodyEvent.objects.visible_to(user).filter(recovery=recovery)
+        context["custody"] = paginate(request, custody.order_by("at", "pk"), param="custody_page")
+    return render(request, "forensics/recovery_detail.html", context, status=status)
+
+
+@role_required()
+def recovery_photos(request, pk):
+    """The photo grid alone: htmx refreshes it after uploads and while photos are processed."""
+    recovery = get_object_or_404(Recovery.objects.visible_to(request.user), pk=pk)
+    context = {**_photo_grid_context(request, recovery), "can_write": is_analyst(request.user)}
+    return render(request, "forensics/includes/photo_grid.html", context)
+
+
+@role_required(*WRITERS)
+def recovery_create(request):
+    form = RecoveryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            recovery = recoveries.create_recovery(form.service_data(), request.user)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, f"Recovery {recovery.reference} recorded.")
+            return redirect("forensics:recovery-detail", pk=recovery.pk)
+    status = 400 if form.errors else 200
+    return render(
+        request, "forensics/recovery_form.html", {"form": form, "recovery": None}, status=status
+    )
+
+
+@role_required(*WRITERS)
+def recovery_edit(request, pk):
+    recovery = get_object_or_404(Recovery.objects.visible_to(request.user), pk=pk)
+    form = RecoveryForm(request.POST or None, instance=recovery)
+    if request.method == "POST" and form.is_valid():
+        fresh = Recovery.objects.get(pk=recovery.pk)
+        try:
+            recoveries.update_recovery(fresh, form.service_data(), request.user)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, f"Recovery {fresh.reference} saved.")
+            return redirect("forensics:recovery-detail", pk=recovery.pk)
+    status = 400 if form.errors else 200
+    return render(
+        request,
+        "forensics/recovery_form.html",
+        {"form": form, "recovery": recovery},
+        status=status,
+    )
+
+
+@role_required(*WRITERS)
+def recovery_custody(request, pk):
+    """Append one event to the custody log (POST); errors are shown beside the form's fields."""
+    recovery = get_object_or_404(_recoveries(request.user), pk=pk)
+    if request.method != "POST":
+        return redirect("forensics:recovery-detail", pk=pk)
+    form = CustodyEventForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            recoveries.add_custody_event(
+                recovery,
+                request.user,
+                data["action"],
+                at=data["at"],
+                location=data["location"],
+                note=data["note"],
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, "Custody event added.")
+            return redirect(reverse("forensics:recovery-detail", args=[pk]) + "#custody")
+    return _render_recovery(request, recovery, form, status=400)
+
+
+# ------------------------------------------------------------------------------ photo viewer
+
+
+def _boxes_on(user, photo, orientation):
+    """The crop boxes of the findings shown on this photo, as percentages of the upright image."""
+    links = (
+        FindingPhoto.objects.filter(
+            photo=photo, finding__in=Finding.objects.visible_to(user), crop_x__isnull=False
+        )
+        .select_related("finding")
+        .only("crop_x", "crop_y", "crop_width", "crop_height", "finding__id", "finding__marking")
+        .order_by("id")
+    )
+    boxes = []
+    for link in links:
+        if None in (link.crop_width, link.crop_height) or not photo.width or not photo.height:
+            continue
+        box = crops.original_to_upright(
+            link.crop_x, link.crop_y, link.crop_width, link.crop_height,
+            photo.width, photo.height, orientation,
+        )  # fmt: skip
+        boxes.append(
+            {
+                "finding": link.finding,
+                "left": round(box.left * 100, 3),
+                "top": round(box.top * 100, 3),
+                "width": round(box.width * 100, 3),
+                "height": round(box.height * 100, 3),
+            }
+        )
+    return boxes
+
+
+@role_required()
+def photo_viewer(request, pk):
+    """One photo to zoom into; analysts draw a box around a component to start a finding."""
+    user = request.user
+    photo = (
+        Photo.objects.visible_to(user)
+        .select_related("recovery__weapon_system", "uploaded_by")
+        .filter(pk=pk)
+        .first()
+    )
+    if photo is None:
+        raise Http404("No such photo.")
+    siblings = Photo.objects.visible_to(user).filter(recovery_id=photo.recovery_id)
+    orientation = crops.orientation_of((photo.exif or {}).get("Orientation"))
+    analyst = is_analyst(user)
+    duplicates = []
+    if analyst:
+        duplicates = list(photo.duplicate_links.order_by("distance", "other_id"))
+    upright_w, upright_h = crops.upright_size(photo.width or 0, photo.height or 0, orientation)
+    return render(
+        request,
+        "forensics/photo_viewer.html",
+        {
+            "photo": photo,
+            "recovery": photo.recovery,
+            "previous_id": siblings.filter(pk__lt=photo.pk)
+            .order_by("-pk")
+            .values_list("pk", flat=True)
+            .first(),
+            "next_id": siblings.filter(pk__gt=photo.pk)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+            .first(),
+            "boxes": _boxes_on(user, photo, orientation),
+            "duplicates": duplicates,
+            "can_write": analyst,
+            "show_exif": analyst,
+            "upright_width": upright_w,
+            "upright_height": upright_h,
+            "redacted": is_redacted(user),
+        },
+    )
+
+
+def audit_history(instance, limit: int = 20):
+    """The latest audit records of one row (analysts' pages only)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    return AuditRecord.objects.filter(
+        content_type=ContentType.objects.get_for_model(instance), object_id=str(instance.pk)
+    ).order_by("-at", "-id")[:limit]

@@ -21,10 +21,21 @@ def _check_text(value: str, where: str = "") -> str:
     return value
 
 
+class TextField(serializers.CharField):
+    """A JSON string, nothing else: DRF's CharField would read 42 as "42"."""
+
+    default_error_messages = {"invalid": "Not a string: send the marking as JSON text."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class ResolveRequestSerializer(serializers.Serializer):
     """Either one `text` or a list of up to 1,000 `texts`."""
 
-    text = serializers.CharField(
+    text = TextField(
         required=False,
         allow_blank=True,
         trim_whitespace=False,
@@ -32,9 +43,7 @@ class ResolveRequestSerializer(serializers.Serializer):
         help_text=f"One marking as read off the chip (at most {MAX_TEXT_CHARS:,} characters).",
     )
     texts = serializers.ListField(
-        child=serializers.CharField(
-            allow_blank=True, trim_whitespace=False, max_length=MAX_TEXT_CHARS
-        ),
+        child=TextField(allow_blank=True, trim_whitespace=False, max_length=MAX_TEXT_CHARS),
         required=False,
         allow_empty=False,
         max_length=MAX_TEXTS,

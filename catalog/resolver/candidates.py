@@ -50,12 +50,16 @@ RANGE_DIGIT_LIMIT = 4
 """MPNs read per key that continue with a digit (usually another part number)."""
 
 MIN_RANGE_KEY = 4
+MIN_DIGITS_RANGE_KEY = 6
+"""An all-digit key (Würth, E-T-A numbers) is searched as a prefix only from this length."""
 
 FUZZY_KEYS = 2
-FOLD_RANGE_LIMIT = 12
-FOLD_HEAD = 4
-"""Folded prefix length read for the SQLite fuzzy fallback (see docs/resolver.md)."""
-FOLD_HEAD_LIMIT = 200
+FOLD_HEAD = 3
+"""Fuzzy neighbours share at least this many folded leading characters with the key."""
+NEIGHBOURS = 20
+"""Folded MPNs read on each side of the folded key, in byte order (see docs/resolver.md)."""
+CLOSE_ENOUGH = 0.85
+"""A neighbour this similar makes the trigram search unnecessary for that key."""
 
 MAX_BRAND_JOINS = 4
 
@@ -88,7 +92,8 @@ class Key:
     rank: int
     tokens: tuple[int, ...]
     kind: str
-    """token, join or head (from the tokenizer), or brand (a brand's prefix + a token)."""
+    """token, join or head (from the tokenizer), packing (a key and its ``#`` packaging token),
+    brand (a brand's prefix + a token) or whole (the whole marking, for learned markings)."""
     written: str
     variants: dict[str, str] = field(default_factory=dict)
     """Key without a packaging suffix -> the suffix dropped."""
@@ -111,7 +116,8 @@ class PartMatch:
     similarity: float = 1.0
     confirmations: int = 0
     whole: bool = False
-    """Learned under the whole marking rather than one part-number key."""
+    """Learned under the whole marking rather than one part-number key; for a fold match,
+    the whole MPN (packaging included) reads as the key, not only its base."""
 
 
 @dataclass(slots=True)
@@ -153,6 +159,8 @@ class TextWork:
     whole: str = ""
     heads: dict[str, list[Key]] = field(default_factory=dict)
     """Proper prefixes of the likeliest keys -> those keys (``LM358DR2G`` -> ``LM358``...)."""
+    fold_heads: dict[str, list[Key]] = field(default_factory=dict)
+    """The same in fold space: a misread MPN followed by a suffix (``1RLR7632NSTRP8F``)."""
     phrases: dict[str, tuple[str, bool]] = field(default_factory=dict)
     """Alias key -> (phrase as written, strong): names of manufacturers the text may hold."""
     starts: dict[str, str] = field(default_factory=dict)
@@ -193,12 +201,31 @@ def prepare(index: int, text: str, reference: date | None = None) -> TextWork:
         return TextWork(index, text or "", None, error="empty text: nothing to resolve")
     tokenized = tokenize(text, reference=reference)
     work = TextWork(index, text, tokenized)
+    tokens = tokenized.tokens
     for rank, candidate in enumerate(tokenized.candidates[:MAX_KEYS]):
         written = _written(tokenized, candidate.tokens)
+        if candidate.kind == "head":
+            written = written.split("-", 1)[0]
         _add_key(
             work,
             Key(candidate.text, candidate.weight, rank, candidate.tokens, candidate.kind, written),
         )
+        last = candidate.tokens[-1]
+        if candidate.kind != "head" and last + 1 < len(tokens):
+            packing = tokens[last + 1]
+            if packing.raw.startswith("#") and packing.norm:
+                # LTC3414EFE#PBF: the tokenizer splits at "#"; the packaging tells variants apart.
+                _add_key(
+                    work,
+                    Key(
+                        candidate.text + packing.norm,
+                        candidate.weight + 0.01,
+                        rank,
+                        (*candidate.tokens, last + 1),
+                        "packing",
+                        written + packing.raw,
+                    ),
+                )
     work.whole = "".join(token.norm for token in tokenized.tokens)[:200]
     _heads(work)
     _phrases(work, tokenized)
@@ -212,10 +239,12 @@ def _heads(work: TextWork) -> None:
         if key.weight >= 0.5 and _HAS_LETTER.search(key.text) and _HAS_DIGIT.search(key.text)
     ][:HEAD_KEYS]
     for key in likely:
+        folded = fold(key.text)
         for length in range(max(MIN_HEAD, len(key.text) - HEAD_MAX_DROP), len(key.text)):
             head = key.text[:length]
             if _HAS_DIGIT.search(head):
                 work.heads.setdefault(head, []).append(key)
+                work.fold_heads.setdefault(folded[:length], []).append(key)
 
 
 def _brand_piece(piece: str, first: bool) -> tuple[bool, bool]:
@@ -300,6 +329,7 @@ def first_round_keys(works: list[TextWork]) -> dict[str, set[str]]:
             keys["known_keys"].add(key.text)
             keys["code_keys"].add(key.text)
         keys["part_keys"].update(work.heads)
+        keys["fold_keys"].update(work.fold_heads)
         keys["code_keys"].update(token.norm for token in work.tokenized.tokens if token.norm)
         if work.whole:
             keys["known_keys"].add(work.whole)
@@ -376,15 +406,20 @@ def apply_first_round(work: TextWork, index: FirstRoundIndex, orgs) -> None:
         for variant, suffix in key.variants.items():
             for row in index.by_norm.get(variant, []) + index.by_base.get(variant, []):
                 add(row, "suffix", f"{key.written} is {row.mpn} with packaging suffix {suffix}")
+        whole_fold = fold(key.text)
         for folded, source in key.folds.items():
-            for row in index.by_fold.get(folded, ()):
-                diffs = max(1, _diffs(source, row.base))
+            rows = index.by_fold.get(folded, ())
+            # The part whose whole MPN (packaging included) reads as the key comes first.
+            for row in sorted(rows, key=lambda r: fold(r.norm) != whole_fold):
+                target = row.norm if fold(row.norm) == whole_fold else row.base
+                diffs = max(1, _diffs(key.text if target == row.norm else source, target))
                 add(
                     row,
                     "fold",
                     f"{key.written} read as {row.mpn}: {diffs} look-alike character"
                     f"{'s' if diffs > 1 else ''} (O/0, I/1, S/5, B/8...)",
                     diffs=diffs,
+                    whole=target == row.norm,
                 )
         for head in sorted(
             (h for h, keys in work.heads.items() if key in keys), key=len, reverse=True
@@ -395,6 +430,19 @@ def apply_first_round(work: TextWork, index: FirstRoundIndex, orgs) -> None:
                     "head",
                     f"{key.written} is {row.mpn} followed by {key.text[len(head) :]}",
                     coverage=len(head) / len(key.text),
+                )
+        for head in sorted(
+            (h for h, keys in work.fold_heads.items() if key in keys), key=len, reverse=True
+        ):
+            for row in index.by_fold.get(head, ()):
+                diffs = max(1, _diffs(key.text[: len(head)], row.base))
+                add(
+                    row,
+                    "fold-head",
+                    f"{key.written} read as {row.mpn} ({diffs} look-alike character"
+                    f"{'s' if diffs > 1 else ''}) followed by {key.text[len(head) :]}",
+                    coverage=len(head) / len(key.text),
+                    diffs=diffs,
                 )
         for hit in index.codes.get(key.text, ()):
             _code(work, key, hit, orgs)
@@ -510,9 +558,7 @@ def _brands(work: TextWork, index: FirstRoundIndex, orgs) -> None:
 def _strong_hit(work: TextWork) -> bool:
     """A plausible part-number key already matched the catalog exactly (or was learned)."""
     for found in work.evidence.parts:
-        if found.match == "head" and found.coverage < STRONG_HEAD_COVERAGE:
-            continue
-        exact = found.match in ("exact", "base", "suffix", "fold", "head")
+        exact = found.match in ("exact", "base", "suffix", "fold")
         if (exact and found.key.weight >= 0.5) or found.match in ("learned", "code"):
             return True
     return False
@@ -549,25 +595,35 @@ def brand_joins(work: TextWork, index: FirstRoundIndex) -> list[Key]:
     return joins
 
 
-def prefix_probes(work: TextWork, joins: list[Key]) -> list[RangeProbe]:
-    """Range probes for texts without a strong hit: the marking may be cut short."""
-    if work.tokenized is None or _strong_hit(work):
+def range_keys(work: TextWork) -> list[Key]:
+    """The likeliest keys to search as the start of a catalog MPN (a marking cut short)."""
+    if work.tokenized is None:
         return []
-    chosen = [
+    return [
         key
         for key in sorted(work.keys.values(), key=lambda k: -k.weight)
         if key.weight >= 0.3
         and len(key.text) >= MIN_RANGE_KEY
-        and _HAS_LETTER.search(key.text)
         and _HAS_DIGIT.search(key.text)
+        and (_HAS_LETTER.search(key.text) or len(key.text) >= MIN_DIGITS_RANGE_KEY)
     ][:RANGE_KEYS]
+
+
+def prefix_probes(keys: list[Key]) -> list[RangeProbe]:
+    """Catalog MPNs that start with each key: those continuing with a letter (a package or
+    grade code: the same part) first, then a few continuing with a digit."""
     probes = []
-    for key in chosen + joins:
+    for key in keys:
         probes.append(
             RangeProbe(key.text, key.text + "A", key.text + RANGE_END, RANGE_LETTER_LIMIT)
         )
         probes.append(RangeProbe(key.text, key.text, key.text + DIGIT_END, RANGE_DIGIT_LIMIT))
     return probes
+
+
+def needs_prefix_round(work: TextWork) -> bool:
+    """No plausible key matched exactly: the marking may be cut short."""
+    return work.tokenized is not None and not _strong_hit(work)
 
 
 def apply_prefix_round(work: TextWork, found: dict[str, list[PartRow]], joins: list[Key]):
@@ -610,7 +666,11 @@ def fuzzy_keys(work: TextWork) -> list[Key]:
     if work.tokenized is None or _strong_hit(work):
         return []
     for found in work.evidence.parts:
-        if found.match == "prefix" and found.key.weight >= 0.5 and found.coverage >= 0.6:
+        near = found.match == "prefix" and found.coverage >= 0.6
+        near = near or (
+            found.match in ("head", "fold-head") and found.coverage >= STRONG_HEAD_COVERAGE
+        )
+        if near and found.key.weight >= 0.5:
             return []
     return [
         key
@@ -620,21 +680,41 @@ def fuzzy_keys(work: TextWork) -> list[Key]:
 
 
 def fuzzy_probes(keys: list[Key]) -> list[RangeProbe]:
-    """Folded ranges read on both databases: the whole folded key (cut short and misread) and
-    the first :data:`FOLD_HEAD` folded characters (a misreading later in the number)."""
+    """The folded MPNs next to each folded key in byte order, on both databases: those that
+    start with it (cut short and misread) and its neighbours sharing the first
+    :data:`FOLD_HEAD` characters (a misreading further on). Where the misreading is in the
+    first characters, PostgreSQL's trigram search takes over (``Lookup.trigram_round``)."""
     probes = []
     for key in keys:
         folded = fold(key.text)
-        probes.append(RangeProbe(folded, folded, folded + RANGE_END, FOLD_RANGE_LIMIT))
         head = folded[:FOLD_HEAD]
-        probes.append(RangeProbe(folded, head, head + RANGE_END, FOLD_HEAD_LIMIT))
+        probes.append(RangeProbe(folded, folded, head + RANGE_END, NEIGHBOURS))
+        probes.append(RangeProbe(folded, head, folded, NEIGHBOURS, descending=True))
     return probes
+
+
+def needs_trigram(work: TextWork, keys: list[Key]) -> list[Key]:
+    """The keys whose byte-order neighbours held nothing close and whose first characters
+    are no curated prefix family: only a misreading there hides a part from the neighbours,
+    and a key that starts like a known maker's part numbers was most likely read right."""
+    best: dict[str, float] = {}
+    for found in work.evidence.parts:
+        if found.match == "fuzzy":
+            best[found.key.text] = max(best.get(found.key.text, 0.0), found.similarity)
+        elif found.match == "fold-prefix":
+            best[found.key.text] = 1.0
+    return [
+        key
+        for key in keys
+        if best.get(key.text, 0.0) < CLOSE_ENOUGH and key.text not in work.evidence.families
+    ]
 
 
 def apply_fuzzy_round(
     work: TextWork, keys: list[Key], found: dict[str, list[PartRow]], min_similarity: float
 ) -> None:
-    """Score each folded candidate by similarity (rapidfuzz) and keep the close ones."""
+    """Score each folded candidate by similarity (rapidfuzz's normalised Levenshtein, against
+    the base and the whole MPN) and keep the close ones."""
     for key in keys:
         folded = fold(key.text)
         known = {m.part.id for m in work.evidence.parts}
@@ -655,7 +735,10 @@ def apply_fuzzy_round(
                     )
                 )
                 continue
-            similarity = Levenshtein.normalized_similarity(folded, row.fold)
+            similarity = max(
+                Levenshtein.normalized_similarity(folded, row.fold),
+                Levenshtein.normalized_similarity(folded, fold(row.norm)),
+            )
             if similarity < min_similarity:
                 continue
             work.evidence.parts.append(

@@ -20,10 +20,16 @@ byte-wise by default, so its plain indexes serve the same ranges.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.db import connections
+
+try:
+    import psycopg
+except ImportError:  # SQLite-only installs
+    psycopg = None
 
 from catalog.models import (
     KnownMarking,
@@ -46,10 +52,19 @@ MAX_PARAMS = 20_000
 MAX_BRANCHES = 200
 """Range sub-selects per SQLite statement (its compound-select limit is 500)."""
 
-TRIGRAM_THRESHOLD = 0.4
+MAX_RANGE_PROBES = 1000
+"""Range probes per PostgreSQL statement (keeps the plan's cost estimate below JIT's)."""
+
+TRIGRAM_THRESHOLD = 0.5
 """``pg_trgm.similarity_threshold`` for the fuzzy round: below it, a folded MPN is no candidate."""
 
+PREPARE = True
+"""Prepare the resolver's statements on PostgreSQL (planned once per connection)."""
+
 TRIGRAM_LIMIT = 20
+
+TRIGRAM_KEYS = 3
+"""Keys per trigram statement: keeps the plan's cost estimate below JIT's threshold."""
 """Most similar MPNs fetched per key by the trigram search."""
 
 
@@ -94,16 +109,20 @@ class FirstRound:
     prefixes: list[Hit]
     aliases: list[Hit]
     brand_prefixes: list[Hit]
+    ranges: dict[str, list[PartRow]]
+    """Prefix-range rows read ahead (PostgreSQL), by probe key."""
 
 
 @dataclass(frozen=True, slots=True)
 class RangeProbe:
-    """Up to ``limit`` rows whose ``column`` lies in ``[low, high)``, reported under ``key``."""
+    """Up to ``limit`` rows whose ``column`` lies in ``[low, high)``, reported under ``key``:
+    the first ones in byte order, or the last ones when ``descending``."""
 
     key: str
     low: str
     high: str
     limit: int
+    descending: bool = False
 
 
 def _table(model) -> str:
@@ -152,10 +171,25 @@ class Lookup:
             )
 
     def _fetch(self, sql: str, params: list) -> list[tuple]:
-        with self.connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            self.queries += 1
-            return cursor.fetchall()
+        """Run one statement. On PostgreSQL with server-side parameters and a prepared
+        statement (the resolver has a handful of statement shapes, planned once per
+        connection); logged like Django's own queries, so query counts include it."""
+        self.queries += 1
+        if not self.postgres:
+            with self.connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                return cursor.fetchall()
+        self.connection.ensure_connection()
+        started = time.monotonic()
+        raw = self.connection.connection
+        with self.connection.wrap_database_errors, psycopg.Cursor(raw) as cursor:
+            cursor.execute(sql, params, prepare=PREPARE)
+            rows = cursor.fetchall()
+        if self.connection.queries_logged:
+            self.connection.queries_log.append(
+                {"sql": sql, "time": f"{time.monotonic() - started:.3f}"}
+            )
+        return rows
 
     # ------------------------------------------------------------------ first round
 
@@ -169,6 +203,7 @@ class Lookup:
         prefix_keys: Iterable[str],
         alias_keys: Iterable[str],
         alias_starts: Iterable[str],
+        ranges: Sequence[RangeProbe] = (),
     ) -> FirstRound:
         """Every exact-key read of a batch, in as few statements as the parameter limit allows."""
         lists = {
@@ -180,18 +215,35 @@ class Lookup:
             "alias": sorted(set(alias_keys)),
             "start": sorted(set(alias_starts)),
         }
-        result = FirstRound([], [], [], [], [], [])
-        for chunk in _chunks(lists, MAX_PARAMS):
-            self._first_round_chunk(chunk, result)
+        result = FirstRound([], [], [], [], [], [], {})
+        probes = list(dict.fromkeys(ranges))
+        chunks = list(_chunks(lists, MAX_PARAMS))
+        per_chunk = -(-len(probes) // len(chunks)) if probes else 0
+        for number, chunk in enumerate(chunks):
+            mine = probes[number * per_chunk : (number + 1) * per_chunk]
+            self._first_round_chunk(chunk, mine, result)
         return result
 
-    def _first_round_chunk(self, keys: dict[str, list[str]], result: FirstRound) -> None:
+    def _first_round_chunk(
+        self, keys: dict[str, list[str]], probes: Sequence[RangeProbe], result: FirstRound
+    ) -> None:
         parts, codes, known = _table(Part), _table(MarkingCode), _table(KnownMarking)
         prefixes, aliases = _table(PrefixFamily), _table(OrganisationAlias)
         part_cols = "p.id, p.mpn, p.mpn_norm, p.mpn_base, p.mpn_fold"
         no_part = "NULL, NULL, NULL, NULL, NULL"
         branches: list[str] = []
         params: list = []
+
+        def branch(src: str, key: str, count: str, part: str, org: str, rest: str) -> None:
+            """One ``UNION ALL`` member; every member names its columns (SQLite needs it)."""
+            columns = ("id", "mpn", "mpn_norm", "mpn_base", "mpn_fold")
+            named = ", ".join(
+                f"{value.strip()} AS {name}"
+                for value, name in zip(part.split(","), columns, strict=True)
+            )
+            branches.append(
+                f"SELECT '{src}' AS src, {key} AS k, {count} AS n, {named}, {org} AS org {rest}"
+            )
 
         conditions = []
         if keys["part"]:
@@ -200,28 +252,22 @@ class Lookup:
         if keys["fold"]:
             conditions.append(self._in("p.mpn_fold", keys["fold"], params))
         if conditions:
-            branches.append(
-                f"SELECT 'p' AS src, NULL AS k, 0 AS n, {part_cols}, p.manufacturer_id AS org "
-                f"FROM {parts} p WHERE {' OR '.join(conditions)}"
+            where = " OR ".join(conditions)
+            branch(
+                "p", "NULL", "0", part_cols, "p.manufacturer_id", f"FROM {parts} p WHERE {where}"
             )
         if keys["code"]:
             where = self._in("c.code_norm", keys["code"], params)
-            branches.append(
-                f"SELECT 'c', c.code_norm, 0, {part_cols}, c.manufacturer_id "
-                f"FROM {codes} c LEFT JOIN {parts} p ON p.id = c.part_id WHERE {where}"
-            )
+            rest = f"FROM {codes} c LEFT JOIN {parts} p ON p.id = c.part_id WHERE {where}"
+            branch("c", "c.code_norm", "0", part_cols, "c.manufacturer_id", rest)
         if keys["known"]:
             where = self._in("k.text_key", keys["known"], params)
-            branches.append(
-                f"SELECT 'k', k.text_key, k.confirmations, {part_cols}, k.manufacturer_id "
-                f"FROM {known} k LEFT JOIN {parts} p ON p.id = k.part_id WHERE {where}"
-            )
+            rest = f"FROM {known} k LEFT JOIN {parts} p ON p.id = k.part_id WHERE {where}"
+            branch("k", "k.text_key", "k.confirmations", part_cols, "k.manufacturer_id", rest)
         if keys["prefix"]:
             where = self._in("f.prefix_norm", keys["prefix"], params)
-            branches.append(
-                f"SELECT 'f', f.prefix_norm, 0, {no_part}, f.manufacturer_id "
-                f"FROM {prefixes} f WHERE {where}"
-            )
+            rest = f"FROM {prefixes} f WHERE {where}"
+            branch("f", "f.prefix_norm", "0", no_part, "f.manufacturer_id", rest)
         alias_conditions = []
         if keys["alias"]:
             alias_conditions.append(self._in("a.key", keys["alias"], params))
@@ -229,17 +275,22 @@ class Lookup:
             alias_conditions.append("a.key LIKE %s")
             params.append(start.replace("%", "").replace("_", "") + " %")
         if alias_conditions:
-            branches.append(
-                f"SELECT 'a', a.key, 0, {no_part}, a.organisation_id "
-                f"FROM {aliases} a WHERE {' OR '.join(alias_conditions)}"
-            )
+            rest = f"FROM {aliases} a WHERE {' OR '.join(alias_conditions)}"
+            branch("a", "a.key", "0", no_part, "a.organisation_id", rest)
         if keys["alias"]:
             where = self._in("a.key", keys["alias"], params)
-            branches.append(
-                f"SELECT 'b', f.prefix_norm, 0, {no_part}, f.manufacturer_id "
+            rest = (
                 f"FROM {prefixes} f WHERE f.manufacturer_id IN "
                 f"(SELECT a.organisation_id FROM {aliases} a WHERE {where})"
             )
+            branch("b", "f.prefix_norm", "0", no_part, "f.manufacturer_id", rest)
+        if probes:
+            sql, range_params = self._range_sql("mpn_norm", probes, org_columns=False)
+            branches.append(
+                "SELECT 'r' AS src, q_i::text AS k, 0 AS n, id, mpn, mpn_norm, mpn_base, "
+                f"mpn_fold, manufacturer_id AS org FROM ({sql}) r"
+            )
+            params.extend(range_params)
         if not branches:
             return
         sql = (
@@ -248,6 +299,7 @@ class Lookup:
             f"{self._org_join('u', 'org')}"
         )
         seen_parts = {row.id for row in result.parts}
+        taken = [0] * len(probes)
         for (
             src,
             key,
@@ -276,6 +328,11 @@ class Lookup:
                 result.prefixes.append(Hit(key, org))
             elif src == "a":
                 result.aliases.append(Hit(key, org))
+            elif src == "r":
+                probe = probes[int(key)]
+                taken[int(key)] += 1
+                if taken[int(key)] <= probe.limit:
+                    result.ranges.setdefault(probe.key, []).append(part)
             else:
                 result.brand_prefixes.append(Hit(key, org))
 
@@ -292,50 +349,70 @@ class Lookup:
     def _ranges(self, column: str, probes: Sequence[RangeProbe]) -> dict[str, list[PartRow]]:
         found: dict[str, list[PartRow]] = {}
         unique = list(dict.fromkeys(probes))
-        size = len(unique) if self.postgres else MAX_BRANCHES
-        for start in range(0, len(unique), max(size, 1)):
+        size = MAX_RANGE_PROBES if self.postgres else MAX_BRANCHES
+        for start in range(0, len(unique), size):
             chunk = unique[start : start + size]
             if self.postgres:
                 rows = self._ranges_postgres(column, chunk)
             else:
                 rows = self._ranges_sqlite(column, chunk)
-            for key, part_id, mpn, mpn_norm, mpn_base, mpn_fold, org, *org_cols in rows:
+            taken = [0] * len(chunk)
+            for index, part_id, mpn, mpn_norm, mpn_base, mpn_fold, org, *org_cols in rows:
+                probe = chunk[index]
+                if taken[index] >= probe.limit:
+                    continue
+                taken[index] += 1
                 self._remember(org, *org_cols)
-                found.setdefault(key, []).append(
+                found.setdefault(probe.key, []).append(
                     PartRow(part_id, mpn, mpn_norm, mpn_base, mpn_fold, org)
                 )
         return found
 
-    def _ranges_postgres(self, column: str, probes: Sequence[RangeProbe]) -> list[tuple]:
+    def _range_sql(
+        self, column: str, probes: Sequence[RangeProbe], org_columns: bool = True
+    ) -> tuple[str, list]:
+        """One LATERAL join over the probes (PostgreSQL). The LIMIT is a constant (the largest
+        probe's; rows beyond a probe's own limit are dropped after): with a parameter there,
+        the planner's estimate grows enough to switch on JIT compilation, which costs more
+        than the query."""
+        limit = max(probe.limit for probe in probes)
+        part = "SELECT id, mpn, mpn_norm, mpn_base, mpn_fold, manufacturer_id"
+        within = f"{column} ~>=~ q.lo AND {column} ~<~ q.hi"
+        columns = f", {self._org_columns()}" if org_columns else ""
+        join = f" {self._org_join('p', 'manufacturer_id')}" if org_columns else ""
         sql = (
-            "SELECT q.k, p.id, p.mpn, p.mpn_norm, p.mpn_base, p.mpn_fold, p.manufacturer_id, "
-            f"{self._org_columns()} "
-            "FROM unnest(%s::text[], %s::text[], %s::text[], %s::int[]) AS q(k, lo, hi, lim) "
+            "SELECT q.i AS q_i, p.id, p.mpn, p.mpn_norm, p.mpn_base, p.mpn_fold, "
+            f"p.manufacturer_id{columns} "
+            "FROM unnest(%s::int[], %s::text[], %s::text[], %s::bool[]) AS q(i, lo, hi, back) "
             "CROSS JOIN LATERAL ("
-            "SELECT id, mpn, mpn_norm, mpn_base, mpn_fold, manufacturer_id "
-            f"FROM {_table(Part)} WHERE {column} ~>=~ q.lo AND {column} ~<~ q.hi "
-            f"ORDER BY {column} USING ~<~ LIMIT q.lim) p "
-            f"{self._org_join('p', 'manufacturer_id')}"
+            f"({part} FROM {_table(Part)} WHERE {within} AND NOT q.back "
+            f"ORDER BY {column} USING ~<~ LIMIT {limit}) UNION ALL "
+            f"({part} FROM {_table(Part)} WHERE {within} AND q.back "
+            f"ORDER BY {column} USING ~>~ LIMIT {limit})) p{join}"
         )
         params = [
-            [p.key for p in probes],
+            list(range(len(probes))),
             [p.low for p in probes],
             [p.high for p in probes],
-            [p.limit for p in probes],
+            [p.descending for p in probes],
         ]
-        return self._fetch(sql, params)
+        return sql, params
+
+    def _ranges_postgres(self, column: str, probes: Sequence[RangeProbe]) -> list[tuple]:
+        return self._fetch(*self._range_sql(column, probes))
 
     def _ranges_sqlite(self, column: str, probes: Sequence[RangeProbe]) -> list[tuple]:
         branches, params = [], []
-        for probe in probes:
+        for index, probe in enumerate(probes):
+            order = "DESC" if probe.descending else "ASC"
             branches.append(
-                "SELECT * FROM (SELECT %s AS k, id, mpn, mpn_norm, mpn_base, mpn_fold, "
+                "SELECT * FROM (SELECT %s AS i, id, mpn, mpn_norm, mpn_base, mpn_fold, "
                 f"manufacturer_id FROM {_table(Part)} WHERE {column} >= %s AND {column} < %s "
-                f"ORDER BY {column} LIMIT %s)"
+                f"ORDER BY {column} {order} LIMIT %s)"
             )
-            params.extend([probe.key, probe.low, probe.high, probe.limit])
+            params.extend([index, probe.low, probe.high, probe.limit])
         sql = (
-            "SELECT u.k, u.id, u.mpn, u.mpn_norm, u.mpn_base, u.mpn_fold, u.manufacturer_id, "
+            "SELECT u.i, u.id, u.mpn, u.mpn_norm, u.mpn_base, u.mpn_fold, u.manufacturer_id, "
             f"{self._org_columns()} FROM ({' UNION ALL '.join(branches)}) u "
             f"{self._org_join('u', 'manufacturer_id')}"
         )
@@ -346,9 +423,6 @@ class Lookup:
         if not self.postgres or not keys:
             return {}
         unique = list(dict.fromkeys(keys))
-        with self.connection.cursor() as cursor:
-            cursor.execute("SET pg_trgm.similarity_threshold = %s", [TRIGRAM_THRESHOLD])
-            self.queries += 1
         sql = (
             "SELECT q.k, p.id, p.mpn, p.mpn_norm, p.mpn_base, p.mpn_fold, p.manufacturer_id, "
             f"{self._org_columns()} FROM unnest(%s::text[]) AS q(k) CROSS JOIN LATERAL ("
@@ -357,30 +431,28 @@ class Lookup:
             f"ORDER BY similarity(mpn_fold, q.k) DESC, mpn_fold LIMIT {TRIGRAM_LIMIT}) p "
             f"{self._org_join('p', 'manufacturer_id')}"
         )
+        # The similarity threshold of `%` is a setting: set for these statements only (the
+        # session's value is put back; in a transaction that fails it rolls back with it).
+        # Few keys per statement: the planner over-estimates what `%` matches, and past
+        # JIT's cost threshold compiling the plan would cost more than running it.
+        saved = self._fetch(
+            "SELECT current_setting('pg_trgm.similarity_threshold'), "
+            "set_config('pg_trgm.similarity_threshold', %s, false)",
+            [str(TRIGRAM_THRESHOLD)],
+        )[0][0]
+        rows = []
+        try:
+            for start in range(0, len(unique), TRIGRAM_KEYS):
+                rows.extend(self._fetch(sql, [unique[start : start + TRIGRAM_KEYS]]))
+        finally:
+            self._fetch("SELECT set_config('pg_trgm.similarity_threshold', %s, false)", [saved])
         found: dict[str, list[PartRow]] = {}
-        for key, part_id, mpn, mpn_norm, mpn_base, mpn_fold, org, *org_cols in self._fetch(
-            sql, [unique]
-        ):
+        for key, part_id, mpn, mpn_norm, mpn_base, mpn_fold, org, *org_cols in rows:
             self._remember(org, *org_cols)
             found.setdefault(key, []).append(
                 PartRow(part_id, mpn, mpn_norm, mpn_base, mpn_fold, org)
             )
         return found
-
-    def organisations(self, ids: Iterable[int]) -> dict[int, Org]:
-        """Organisations not met yet (a learned marking's maker), read in one query."""
-        missing = sorted(set(ids) - set(self.orgs))
-        if missing:
-            params: list = []
-            where = self._in("m.id", missing, params)
-            orgs = _table(Organisation)
-            sql = (
-                f"SELECT m.id, {self._org_columns()} FROM {orgs} m "
-                f"LEFT JOIN {orgs} o ON o.id = m.owner_id WHERE {where}"
-            )
-            for org_id, *org_cols in self._fetch(sql, params):
-                self._remember(org_id, *org_cols)
-        return self.orgs
 
 
 def _chunks(lists: dict[str, list[str]], limit: int):

@@ -80,9 +80,11 @@ def match_quality(found: PartMatch) -> float:
     if match == "code":
         return 0.85
     if match == "fold":
-        return max(0.75, 0.93 - 0.05 * (found.diffs - 1))
+        return max(0.75, 0.93 - 0.05 * (found.diffs - 1)) + (0.01 if found.whole else 0.0)
     if match == "head":
-        return 0.45 + 0.45 * found.coverage
+        return 0.4 + 0.45 * found.coverage
+    if match == "fold-head":
+        return 0.95 * (0.4 + 0.45 * found.coverage) - 0.03 * max(0, found.diffs - 1)
     if match in ("prefix", "fold-prefix"):
         quality = 0.5 + 0.4 * found.coverage
         if found.digit_continuation:
@@ -96,7 +98,7 @@ def match_quality(found: PartMatch) -> float:
 
 
 def part_logit(found: PartMatch) -> float:
-    if found.match in ("code", "learned") or found.whole:
+    if found.match in ("code", "learned") or (found.whole and found.match == "learned"):
         weight = 1.0
     else:
         weight = plausibility(found.key.weight)

@@ -5,7 +5,8 @@ service and the benchmarks use; ``learn(...)`` records a confirmed finding's mar
 resolved in rounds, each one SQL statement for the whole batch (see :mod:`catalog.resolver.lookup`):
 
 1. exact keys: parts by normalised/base/folded MPN, marking codes, learned markings, prefix
-   families and manufacturer names, all at once;
+   families and manufacturer names, all at once (on PostgreSQL with the prefix ranges of
+   round 2 for the likeliest keys, read ahead);
 2. for texts without a strong hit: catalog MPNs that start with the marking (cut short), and the
    named brand's prefixes glued to the following token (``MAXIM 2769E`` -> ``MAX2769E``);
 3. for texts still without a good match: fuzzy search on the OCR fold key.
@@ -16,6 +17,7 @@ size. Scoring is :mod:`catalog.resolver.scoring`; the rules are in docs/resolver
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date
 
@@ -35,8 +37,11 @@ from catalog.resolver.candidates import (
     first_round_keys,
     fuzzy_keys,
     fuzzy_probes,
+    needs_prefix_round,
+    needs_trigram,
     prefix_probes,
     prepare,
+    range_keys,
 )
 from catalog.resolver.lookup import FirstRound, Lookup, Org
 from catalog.resolver.result import UNKNOWN, DateCode, Resolution
@@ -80,37 +85,52 @@ def _resolve_chunk(texts: Sequence[str], reference: date | None, using: str) -> 
     live = [work for work in works if work.tokenized is not None]
     lookup = Lookup(using)
 
+    # On PostgreSQL the prefix ranges of the likeliest keys ride along with the first round:
+    # a marking cut short then costs no second round trip. (SQLite has no round trip to save
+    # and a limit on compound selects, so it asks only for the texts that need them.)
+    early = {work.index: range_keys(work) for work in live} if lookup.postgres else {}
+    early_probes = [probe for keys in early.values() for probe in prefix_probes(keys)]
     keys = first_round_keys(live)
-    first = FirstRound([], [], [], [], [], [])
-    if any(keys.values()):
-        first = lookup.first_round(**keys)
+    first = FirstRound([], [], [], [], [], [], {})
+    if any(keys.values()) or early_probes:
+        first = lookup.first_round(**keys, ranges=early_probes)
     index = FirstRoundIndex.build(first)
     for work in live:
         apply_first_round(work, index, lookup.orgs)
 
     joins, probes = {}, []
     for work in live:
-        work_joins = brand_joins(work, index)
-        work_probes = prefix_probes(work, work_joins)
-        if work_probes:
-            joins[work.index] = work_joins
-            probes.extend(work_probes)
+        if not needs_prefix_round(work):
+            continue
+        joins[work.index] = brand_joins(work, index)
+        wanted = list(joins[work.index])
+        if work.index not in early:
+            wanted = range_keys(work) + wanted
+        probes.extend(prefix_probes(wanted))
+    found = dict(first.ranges)
     if probes:
-        found = lookup.prefix_round(probes)
-        for work in live:
-            if work.index in joins:
-                apply_prefix_round(work, found, joins[work.index])
+        for key, rows in lookup.prefix_round(probes).items():
+            found.setdefault(key, []).extend(rows)
+    for work in live:
+        if work.index in joins:
+            apply_prefix_round(work, found, joins[work.index])
 
     wanted = {work.index: fuzzy_keys(work) for work in live}
     wanted = {i: keys for i, keys in wanted.items() if keys}
     if wanted:
         all_keys = [key for keys in wanted.values() for key in keys]
         found = lookup.fold_prefix_round(fuzzy_probes(all_keys))
-        for folded, rows in lookup.trigram_round([fold(key.text) for key in all_keys]).items():
-            found.setdefault(folded, []).extend(rows)
         for work in live:
             if work.index in wanted:
                 apply_fuzzy_round(work, wanted[work.index], found, MIN_FUZZY_SIMILARITY)
+        if lookup.postgres:
+            far = {index: needs_trigram(works[index], keys) for index, keys in wanted.items()}
+            far = {index: keys for index, keys in far.items() if keys}
+            if far:
+                folded = [fold(key.text) for keys in far.values() for key in keys]
+                found = lookup.trigram_round(folded)
+                for index, keys in far.items():
+                    apply_fuzzy_round(works[index], keys, found, MIN_FUZZY_SIMILARITY)
 
     return [_answer(work, lookup.orgs, reference) for work in works]
 
@@ -151,17 +171,23 @@ def _hint(maker: Org | None) -> str | None:
     return maker.name
 
 
+_DIGIT = re.compile(r"\d")
+
+
 def _date_code(
     tokenized: Tokenized, consumed: set[int], maker: Org | None, reference: date | None
 ) -> DateCode | None:
     """The most confident date-code reading among the tokens that are not the part number,
     decoded again with the manufacturer's hint (which enables maker-only formats)."""
     hint = _hint(maker)
+    plain = set(tokenized.date_code_candidates)
     chosen = None
     for token in tokenized.tokens:
         if token.index in consumed:
             continue
         code = f"#{token.norm}" if token.raw.startswith("#") else token.norm
+        if code not in plain and (hint is None or not _DIGIT.search(code)):
+            continue  # without a maker's own formats, the tokenizer's reading stands
         readings = datecodes.decode(code, manufacturer_hint=hint, reference=reference)
         if not readings or readings[0].confidence < DATE_CANDIDATE_MIN_CONFIDENCE:
             continue
