@@ -168,6 +168,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {},
     "EXCEPTION_HANDLER": "forensics.api.exceptions.exception_handler",
 }
+FILTERS_EMPTY_CHOICE_LABEL = "Any"  # django-filter choice fields in pages and the browsable API
 SPECTACULAR_SETTINGS = {
     "TITLE": "Component Forensics Catalog API",
     "DESCRIPTION": (
