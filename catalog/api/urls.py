@@ -4,6 +4,7 @@ from django.urls import path
 
 from . import views, views_screening
 from .imports import CatalogImportView
+from .views_resolve import ResolveView
 
 
 def register(router):
@@ -24,5 +25,6 @@ def register(router):
 
 
 urlpatterns: list = [
+    path("resolve/", ResolveView.as_view(), name="resolve"),
     path("catalog/import/", CatalogImportView.as_view(), name="catalog-import"),
 ]
