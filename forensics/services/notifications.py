@@ -25,6 +25,7 @@ import json
 import logging
 import os
 import random
+import threading
 import time
 import uuid
 from collections.abc import Iterable
@@ -307,10 +308,38 @@ def enqueue(delivery_ids: Iterable[int], countdown: float | None = None) -> int:
     return sent
 
 
+_pending = threading.local()
+
+
 def enqueue_on_commit(delivery_ids: Iterable[int]) -> None:
+    """Enqueue these deliveries once the current transaction commits, coalesced with the others
+    written in the same transaction (so a transaction that notifies many findings sends tasks of
+    NOTIFICATION_TASK_BATCH ids, not one task per delivery).
+
+    Each call registers its own callback, and the first one to run sends the whole batch, so the
+    batch still goes out if a savepoint rolled back the call that started it. The batch is keyed by
+    the connection's list of commit hooks, which Django replaces on every commit and rollback.
+    """
     ids = list(delivery_ids)
+    if not ids:
+        return
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        enqueue(ids)
+        return
+    hooks = connection.run_on_commit
+    if getattr(_pending, "hooks", None) is not hooks:
+        _pending.hooks, _pending.ids = hooks, []
+    batch = _pending.ids
+    batch.extend(ids)
+    transaction.on_commit(lambda: _flush(batch))
+
+
+def _flush(batch: list[int]) -> None:
+    ids = list(dict.fromkeys(batch))
+    batch.clear()
     if ids:
-        transaction.on_commit(lambda: enqueue(ids))
+        enqueue(ids)
 
 
 # --- delivering -------------------------------------------------------------------------------

@@ -172,7 +172,7 @@ def _pool(target: Target) -> urllib3.HTTPConnectionPool:
                 target.address,
                 target.port,
                 timeout=timeout,
-                maxsize=4,
+                maxsize=settings.NOTIFICATION_SEND_THREADS,
                 retries=False,
                 server_hostname=target.host,
                 assert_hostname=target.host,
@@ -180,7 +180,11 @@ def _pool(target: Target) -> urllib3.HTTPConnectionPool:
             )
         else:
             pool = urllib3.HTTPConnectionPool(
-                target.address, target.port, timeout=timeout, maxsize=4, retries=False
+                target.address,
+                target.port,
+                timeout=timeout,
+                maxsize=settings.NOTIFICATION_SEND_THREADS,
+                retries=False,
             )
         _pools[key] = pool
     return pool

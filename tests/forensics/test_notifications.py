@@ -494,3 +494,32 @@ def test_enqueue_sends_ids_in_batches(settings):
     with mock.patch.object(deliver_notifications, "apply_async") as send:
         assert notifications.enqueue([5, 6, 7, 8, 9]) == 5
     assert [c.args[0] for c in send.call_args_list] == [([5, 6],), ([7, 8],), ([9],)]
+
+
+def test_one_transaction_notifying_many_findings_sends_batched_tasks(
+    maker_a, receiver, settings, django_capture_on_commit_callbacks
+):
+    settings.NOTIFICATION_TASK_BATCH = 20
+    endpoint_for(maker_a, receiver)
+    made = [confirmed_finding(maker_a) for _ in range(46)]
+    from forensics.tasks_notifications import deliver_notifications
+
+    with (
+        mock.patch.object(deliver_notifications, "apply_async") as send,
+        django_capture_on_commit_callbacks(execute=True),
+        transaction.atomic(),
+    ):
+        notifications.notify_finding_confirmed(made[0])
+        with pytest.raises(RuntimeError), transaction.atomic():
+            notifications.notify_finding_confirmed(made[1])
+            raise RuntimeError("this savepoint rolls back, with the first call's callback")
+        for finding in made[2:]:
+            notifications.notify_finding_confirmed(finding)
+    sent = [c.args[0][0] for c in send.call_args_list]
+    assert len(sent) <= 4, "45 deliveries go out in a few tasks, not 45"
+    assert all(len(ids) <= 20 for ids in sent)
+    expected = set(Delivery.objects.values_list("pk", flat=True))
+    assert len(expected) == 45
+    all_sent = {pk for ids in sent for pk in ids}
+    assert expected <= all_sent, "the rolled-back savepoint did not take the batch with it"
+    assert len(all_sent - expected) <= 1, "only the rolled-back delivery's id, which claims nothing"

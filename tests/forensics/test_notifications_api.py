@@ -217,8 +217,9 @@ def test_send_test_event_and_read_the_delivery_log(
     assert response.status_code == 202, response.content
     delivery_id = response.json()["id"]
     assert response.json()["kind"] == "test"
-    [record] = receiver.records
-    assert record["valid"] and record["event_type"] == "test"
+    [record] = [r for r in receiver.records if r["event_type"] == "test"]
+    assert record["valid"]
+    assert record["key"] == Delivery.objects.get(pk=delivery_id).notification.idempotency_key
 
     log = client.get(f"/api/v1/webhook-endpoints/{endpoint.pk}/deliveries/").json()
     by_id = {row["id"]: row for row in log["results"]}
