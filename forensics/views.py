@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Subquery, Value
 from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce
@@ -364,6 +365,8 @@ def _render_recovery(request, recovery, custody_form, status=200):
         "custody_form": custody_form,
         "max_upload_bytes": settings.MAX_UPLOAD_BYTES,
         "max_upload_megapixels": settings.MAX_UPLOAD_PIXELS // 1_000_000,
+        # Files go one request each; SQLite takes one writer at a time, PostgreSQL several.
+        "upload_concurrency": 1 if connection.vendor == "sqlite" else 3,
     }
     if is_analyst(user):
         custody = CustodyEvent.objects.visible_to(user).filter(recovery=recovery)

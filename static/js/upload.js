@@ -11,7 +11,7 @@
   var url = zone.getAttribute("data-upload-url");
   var maxBytes = Number(zone.getAttribute("data-max-bytes")) || 0;
   var viewerUrl = zone.getAttribute("data-viewer-url");
-  var CONCURRENT = 3;
+  var CONCURRENT = Number(zone.getAttribute("data-concurrency")) || 1;
   var queue = [];
   var running = 0;
   var createdSinceRefresh = 0;
