@@ -9,7 +9,7 @@ from catalog.normalize import base, name_key, norm
 from forensics.admin_mixins import AuditedAdminMixin
 from forensics.audit import record_change, snapshot
 
-from . import models, services
+from . import models, screening, services
 
 HTTPS_URLS = {db_models.URLField: {"assume_scheme": "https"}}
 
@@ -63,6 +63,7 @@ class OrganisationAdmin(AuditedAdminMixin, admin.ModelAdmin):
         services.add_alias(obj, obj.name)
         if family_changed:
             services.refresh_part_keys(obj)
+        screening.request_screening([obj.pk])
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
@@ -106,6 +107,10 @@ class OrganisationAliasAdmin(AuditedAdminMixin, admin.ModelAdmin):
     autocomplete_fields = ["organisation"]
     readonly_fields = ["key"]
     list_select_related = ["organisation"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        screening.request_screening([obj.organisation_id])
 
 
 @admin.register(models.Ownership)
@@ -206,6 +211,8 @@ class SupplyLinkAdmin(AuditedAdminMixin, admin.ModelAdmin):
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+        previous = [form.initial.get("seller"), form.initial.get("buyer")]
+        screening.request_screening([obj.seller_id, obj.buyer_id, *previous])
 
 
 @admin.register(models.PrefixFamily)

@@ -146,18 +146,17 @@ def _check_state(action: str, state: str) -> str:
 
 
 def _lock(trace_request: TraceRequest) -> TraceRequest:
-    """The row, locked for this transaction; a state changed since it was read is a conflict."""
-    fresh = (
-        TraceRequest.objects.select_for_update()
-        .select_related("organisation")
-        .get(pk=trace_request.pk)
-    )
-    if fresh.state != trace_request.state:
+    """Lock the row for this transaction and reload the instance in place (so the caller's object
+    shows the outcome); a state changed since it was read is a conflict."""
+    read_as = trace_request.state
+    list(TraceRequest.objects.select_for_update().filter(pk=trace_request.pk).values("pk"))
+    trace_request.refresh_from_db()
+    if trace_request.state != read_as:
         raise TraceConflict(
-            f"Trace request {fresh.pk} is now {fresh.state} (it was {trace_request.state}); "
+            f"Trace request {trace_request.pk} is now {trace_request.state} (it was {read_as}); "
             "reload it and try again."
         )
-    return fresh
+    return trace_request
 
 
 def _move(trace_request: TraceRequest, action: str, actor, **fields) -> TraceRequest:
@@ -571,21 +570,22 @@ def follow_up(
     """The next request, to the buyer named in this request's answer, about the same findings."""
     if not has_role(actor, ANALYST, ADMIN):
         raise PermissionDenied("Only analysts can open trace requests.")
-    record = TraceAnswer.objects.filter(trace_request=trace_request).first()
-    if (
-        trace_request.state not in (S.ANSWERED, S.CLOSED)
-        or record is None
-        or record.kind != AnswerKind.FIRST_SALE
-    ):
-        raise ValidationError(
-            {"state": "A follow-up needs an answer that names the first buyer of the lot."}
-        )
-    findings = list(trace_request.findings.all())
-    photos = _check_photos(
-        photo_ids if photo_ids is not None else trace_request.photo_ids, findings
-    )
     with transaction.atomic():
         list(TraceRequest.objects.select_for_update().filter(pk=trace_request.pk).values("pk"))
+        trace_request.refresh_from_db()
+        record = TraceAnswer.objects.filter(trace_request=trace_request).first()
+        if (
+            trace_request.state not in (S.ANSWERED, S.CLOSED)
+            or record is None
+            or record.kind != AnswerKind.FIRST_SALE
+        ):
+            raise ValidationError(
+                {"state": "A follow-up needs an answer that names the first buyer of the lot."}
+            )
+        findings = list(trace_request.findings.all())
+        photos = _check_photos(
+            photo_ids if photo_ids is not None else trace_request.photo_ids, findings
+        )
         open_follow_up = (
             TraceRequest.objects.filter(parent=trace_request).exclude(state=S.CLOSED).first()
         )

@@ -410,3 +410,40 @@ def test_the_sweep_screens_what_no_service_asked_for(radiant_list):
     assert ScreeningHit.objects.filter(organisation=stray).exists()
     assert ScreeningHit.objects.filter(organisation=asked).exists()
     assert screening.sweep()["pending"] == 0
+
+
+def test_the_admin_paths_screen_too(radiant_list, django_capture_on_commit_callbacks):
+    from django.test import Client
+    from django.urls import reverse
+
+    from tests.factories import UserFactory
+
+    staff = UserFactory(username="site-admin", role="admin")
+    staff.is_staff = staff.is_superuser = True
+    staff.save()
+    browser = Client()
+    browser.force_login(staff)
+    maker = OrganisationFactory(name="Plain Maker Inc", is_manufacturer=True)
+    buyer = DistributorFactory(name="Quiet Buyer GmbH")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = browser.post(
+            reverse("admin:catalog_organisationalias_add"),
+            {"organisation": buyer.pk, "name": "Radiant Electronics"},
+        )
+    assert response.status_code == 302, response.content[:2000]
+    assert ScreeningHit.objects.filter(organisation=buyer).count() == 1
+    services.add_alias(maker, "OOO Radiant")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = browser.post(
+            reverse("admin:catalog_supplylink_add"),
+            {
+                "seller": maker.pk,
+                "buyer": buyer.pk,
+                "lot_code": "",
+                "evidence_kind": "invoice",
+                "confidence": "probable",
+                "source_reference": "",
+            },
+        )
+    assert response.status_code == 302, response.content[:2000]
+    assert ScreeningHit.objects.filter(organisation=maker).count() == 1

@@ -610,3 +610,28 @@ def test_two_answers_at_once_make_one_answer_and_one_409(client_for, world, monk
     ) == [f"Racing Buyer {winner}"]
     assert SupplyLink.objects.count() == 1
     assert actions(TraceRequest.objects.get(pk=request.pk)).count("answer") == 1
+
+
+def test_the_demo_step_builds_a_chain_once(users, django_capture_on_commit_callbacks):
+    from forensics.demo import shared_data_dir
+    from forensics.demo_traces import DEMO_QUESTION, load_tracing_demo
+
+    ti = Organisation.objects.get(name="Texas Instruments")
+    officer = UserFactory(username="ti_officer", role=roles.MANUFACTURER)
+    OrganisationUser.objects.create(user=officer, organisation=ti)
+    finding = confirmed_finding(amber_recovery(), ti, mpn="TXB0108PWR", lot="3BK42")
+    with django_capture_on_commit_callbacks(execute=True):
+        first = load_tracing_demo(shared_data_dir())
+    with django_capture_on_commit_callbacks(execute=True):
+        again = load_tracing_demo(shared_data_dir())
+    assert first == again
+    chain = list(TraceRequest.objects.filter(question=DEMO_QUESTION).order_by("pk"))
+    assert [r.state for r in chain] == ["answered", "answered", "sent"]
+    assert [r.organisation.name for r in chain] == [
+        "Texas Instruments",
+        "Elcom Components Ltd.",
+        "Sinobright Import & Export Co., Ltd.",
+    ]
+    assert list(chain[0].findings.all()) == [finding]
+    hit = ScreeningHit.objects.get(organisation=chain[2].organisation)
+    assert hit.screening_list.code == "ISN"
