@@ -19,11 +19,13 @@ from datetime import date
 from rapidfuzz.distance import Levenshtein
 
 from catalog.normalize import SUFFIX_RULES, base, fold, name_key, norm
+from catalog.normalize_rules import UNCUED_MIN_STEM
 from catalog.resolver.lookup import DIGIT_END, RANGE_END, FirstRound, Hit, PartRow, RangeProbe
 from catalog.resolver.tokenize import DESCRIPTIVE_ACRONYMS, Tokenized, is_description_word, tokenize
 
 UNCUED_FAMILIES = tuple(sorted({rule.family for rule in SUFFIX_RULES if not rule.cued}))
 """Families whose letter-only packaging suffixes (``TRPBF``, ``TR``) are tried on every key."""
+_UNCUED_PATTERNS = tuple(re.compile(rule.suffix) for rule in SUFFIX_RULES if not rule.cued)
 
 MAX_KEYS = 12
 """Part-number candidates looked up per text (the tokenizer ranks them; the rest are unlikely)."""
@@ -50,6 +52,8 @@ RANGE_DIGIT_LIMIT = 4
 """MPNs read per key that continue with a digit (usually another part number)."""
 
 MIN_RANGE_KEY = 4
+LONG_KEY = 8
+"""A key this long is searched as a prefix even if the tokenizer took it for a lot code."""
 MIN_DIGITS_RANGE_KEY = 6
 """An all-digit key (Würth, E-T-A numbers) is searched as a prefix only from this length."""
 
@@ -99,6 +103,9 @@ class Key:
     """Key without a packaging suffix -> the suffix dropped."""
     folds: dict[str, str] = field(default_factory=dict)
     """Folded form -> the key or variant it was folded from."""
+    unexplained: int = 0
+    """Characters of the written token(s) this key leaves out: the tail after a hyphen that a
+    tokenizer ``head`` drops, a ``#`` packaging token that follows it."""
 
 
 @dataclass(slots=True)
@@ -114,6 +121,8 @@ class PartMatch:
     coverage: float = 1.0
     digit_continuation: bool = False
     similarity: float = 1.0
+    dropped: int = 0
+    """Packaging characters read off the key to match (``suffix`` matches)."""
     confirmations: int = 0
     whole: bool = False
     """Learned under the whole marking rather than one part-number key; for a fold match,
@@ -186,6 +195,11 @@ def _add_key(work: TextWork, key: Key) -> None:
         stripped = base(key.text, family)
         if stripped != key.text:
             key.variants.setdefault(stripped, key.text[len(stripped) :])
+    for pattern in _UNCUED_PATTERNS:
+        # One suffix at a time too: PEX6094ADATR + TRPBF is not PEX6094ADA + TRTRPBF.
+        match = pattern.search(key.text)
+        if match and len(key.text[: match.start()]) >= UNCUED_MIN_STEM:
+            key.variants.setdefault(key.text[: match.start()], match.group())
     if key.kind != "brand":
         cued = base(key.written)
         if cued != key.text and key.text.startswith(cued) and cued:
@@ -204,28 +218,43 @@ def prepare(index: int, text: str, reference: date | None = None) -> TextWork:
     tokens = tokenized.tokens
     for rank, candidate in enumerate(tokenized.candidates[:MAX_KEYS]):
         written = _written(tokenized, candidate.tokens)
+        unexplained = 0
         if candidate.kind == "head":
             written = written.split("-", 1)[0]
+            unexplained = len(tokens[candidate.tokens[0]].norm) - len(candidate.text)
+        last = candidate.tokens[-1]
+        packing = tokens[last + 1] if last + 1 < len(tokens) else None
+        if packing is not None and not (
+            packing.raw.startswith("#") and _HAS_LETTER.search(packing.norm)
+        ):
+            packing = None  # "#2135" is ADI's lead-free mark and a date code, not packaging
+        if packing is not None and candidate.kind != "head":
+            unexplained += len(packing.norm)
         _add_key(
             work,
-            Key(candidate.text, candidate.weight, rank, candidate.tokens, candidate.kind, written),
+            Key(
+                candidate.text,
+                candidate.weight,
+                rank,
+                candidate.tokens,
+                candidate.kind,
+                written,
+                unexplained=unexplained,
+            ),
         )
-        last = candidate.tokens[-1]
-        if candidate.kind != "head" and last + 1 < len(tokens):
-            packing = tokens[last + 1]
-            if packing.raw.startswith("#") and packing.norm:
-                # LTC3414EFE#PBF: the tokenizer splits at "#"; the packaging tells variants apart.
-                _add_key(
-                    work,
-                    Key(
-                        candidate.text + packing.norm,
-                        candidate.weight + 0.01,
-                        rank,
-                        (*candidate.tokens, last + 1),
-                        "packing",
-                        written + packing.raw,
-                    ),
-                )
+        if candidate.kind != "head" and packing is not None:
+            # LTC3414EFE#PBF: the tokenizer splits at "#"; the packaging tells variants apart.
+            _add_key(
+                work,
+                Key(
+                    candidate.text + packing.norm,
+                    candidate.weight + 0.01,
+                    rank,
+                    (*candidate.tokens, last + 1),
+                    "packing",
+                    written + packing.raw,
+                ),
+            )
     work.whole = "".join(token.norm for token in tokenized.tokens)[:200]
     _heads(work)
     _phrases(work, tokenized)
@@ -405,21 +434,27 @@ def apply_first_round(work: TextWork, index: FirstRoundIndex, orgs) -> None:
             add(row, "base", f"{key.written} is {row.mpn} without its packaging suffix")
         for variant, suffix in key.variants.items():
             for row in index.by_norm.get(variant, []) + index.by_base.get(variant, []):
-                add(row, "suffix", f"{key.written} is {row.mpn} with packaging suffix {suffix}")
+                add(
+                    row,
+                    "suffix",
+                    f"{key.written} is {row.mpn} with packaging suffix {suffix}",
+                    dropped=len(suffix),
+                )
         whole_fold = fold(key.text)
         for folded, source in key.folds.items():
             rows = index.by_fold.get(folded, ())
             # The part whose whole MPN (packaging included) reads as the key comes first.
             for row in sorted(rows, key=lambda r: fold(r.norm) != whole_fold):
-                target = row.norm if fold(row.norm) == whole_fold else row.base
-                diffs = max(1, _diffs(key.text if target == row.norm else source, target))
+                # Look-alikes are counted in the part number; in the packaging they only
+                # tell which variant (R7F8O11BG#VO is R7F8011BG#V0 rather than #YHS).
+                diffs = max(1, _diffs(source, row.base))
                 add(
                     row,
                     "fold",
                     f"{key.written} read as {row.mpn}: {diffs} look-alike character"
                     f"{'s' if diffs > 1 else ''} (O/0, I/1, S/5, B/8...)",
                     diffs=diffs,
-                    whole=target == row.norm,
+                    whole=fold(row.norm) == whole_fold,
                 )
         for head in sorted(
             (h for h, keys in work.heads.items() if key in keys), key=len, reverse=True
@@ -602,7 +637,7 @@ def range_keys(work: TextWork) -> list[Key]:
     return [
         key
         for key in sorted(work.keys.values(), key=lambda k: -k.weight)
-        if key.weight >= 0.3
+        if (key.weight >= 0.3 or len(key.text) >= LONG_KEY)
         and len(key.text) >= MIN_RANGE_KEY
         and _HAS_DIGIT.search(key.text)
         and (_HAS_LETTER.search(key.text) or len(key.text) >= MIN_DIGITS_RANGE_KEY)

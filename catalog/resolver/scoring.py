@@ -36,6 +36,10 @@ part number (quality 1, plausibility 1) has odds of e^4 (p = 0.98) against "none
 
 MIN_PLAUSIBILITY = 0.05
 
+UNEXPLAINED = 0.15
+UNEXPLAINED_CAP = 6
+"""Per character of the written token a key leaves out (a dropped tail, a '#' token)."""
+
 LEARNED_BONUS = 1.5
 LEARNED_PER_CONFIRMATION = 0.5
 AGREEMENT_BONUS = 1.0
@@ -76,7 +80,7 @@ def match_quality(found: PartMatch) -> float:
     if match == "base":
         return 0.97
     if match == "suffix":
-        return 0.95
+        return 0.96 - 0.005 * found.dropped
     if match == "code":
         return 0.85
     if match == "fold":
@@ -97,12 +101,23 @@ def match_quality(found: PartMatch) -> float:
     return 0.0
 
 
+def _length_plausibility(found: PartMatch) -> float:
+    """A long key equal to a catalog MPN is no coincidence, whatever the tokenizer thought of
+    its shape (``PCA1SO7N`` looks like a lot code); a short one (``274``) may well be."""
+    if found.match in ("exact", "base", "suffix"):
+        return min(1.0, max(0.0, (len(found.key.text) - 4) / 6))
+    if found.match == "fold":
+        return min(1.0, max(0.0, (len(found.key.text) - 5) / 6))
+    return 0.0
+
+
 def part_logit(found: PartMatch) -> float:
-    if found.match in ("code", "learned") or (found.whole and found.match == "learned"):
+    if found.match in ("code", "learned"):
         weight = 1.0
     else:
-        weight = plausibility(found.key.weight)
+        weight = max(plausibility(found.key.weight), _length_plausibility(found))
     logit = SLOPE * match_quality(found) * weight - OFFSET
+    logit -= UNEXPLAINED * min(UNEXPLAINED_CAP, found.key.unexplained)
     if found.match == "learned":
         logit += LEARNED_BONUS + LEARNED_PER_CONFIRMATION * math.log(max(1, found.confirmations))
     return logit
