@@ -7,6 +7,10 @@ the header for every role, so a misspelt name fails them.
 
 from dataclasses import dataclass, field
 
+from forensics.roles import ADMIN, ANALYST, CURATOR, MANUFACTURER, RESEARCHER
+
+INVESTIGATORS = (ANALYST, CURATOR, RESEARCHER, ADMIN)
+
 
 @dataclass(frozen=True)
 class NavItem:
@@ -32,10 +36,28 @@ ANALYSIS = NavSection(
     ],
 )
 
-CATALOG = NavSection("Catalog")
+CATALOG = NavSection(
+    "Catalog",
+    [
+        NavItem("Catalog", "catalog:search"),
+        NavItem("Organisations", "catalog:organisation-list", INVESTIGATORS),
+        NavItem("Supply chain", "catalog:supply-chain", INVESTIGATORS),
+        NavItem("Trace requests", "portal:trace-list", (ANALYST, ADMIN)),
+        NavItem("Imports", "catalog:imports", (CURATOR, ADMIN)),
+    ],
+)
 """Catalog search, part, manufacturer and organisation pages, supply-chain graphs, curator imports."""
 
-MANUFACTURER_PORTAL = NavSection("Manufacturer portal")
+MANUFACTURER_PORTAL = NavSection(
+    "Manufacturer portal",
+    [
+        NavItem("Inbox", "portal:inbox", (MANUFACTURER,)),
+        NavItem("Our findings", "portal:finding-list", (MANUFACTURER,)),
+        NavItem("Trace requests", "portal:trace-list", (MANUFACTURER,)),
+        NavItem("Webhooks", "portal:webhook-list", (MANUFACTURER,)),
+        NavItem("Contacts", "portal:contact-list", (MANUFACTURER,)),
+    ],
+)
 """Inbox, redacted findings, trace requests, webhook endpoints and contacts (manufacturer users)."""
 
 SECTIONS = [ANALYSIS, CATALOG, MANUFACTURER_PORTAL]

@@ -55,4 +55,6 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", views.dashboard, name="dashboard"),
     path("", include(forensics_pages)),
+    path("", include("catalog.web_urls")),
+    path("", include("forensics.portal_urls")),
 ]
