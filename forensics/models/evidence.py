@@ -58,7 +58,9 @@ class Photo(models.Model):
     thumbnail = models.ImageField(upload_to=derived_path, max_length=300, blank=True)
     display = models.ImageField(upload_to=derived_path, max_length=300, blank=True)
     phash = models.CharField(
-        max_length=16, blank=True, help_text="pHash (hex) of the upright image (EXIF orientation applied)."
+        max_length=16,
+        blank=True,
+        help_text="pHash (hex) of the upright image (EXIF orientation applied).",
     )
     phash_rotations = models.JSONField(
         default=list, blank=True, help_text="pHash at 0, 90, 180 and 270 degrees (hex)."
