@@ -17,6 +17,8 @@ MODULES = [
     "bench_import",
     "bench_graph",
     "bench_screening",
+    "bench_resolver",
+    "bench_resolver_quality",
 ]
 
 

@@ -128,6 +128,9 @@ class ResolutionSerializer(serializers.Serializer):
     lot_code = serializers.CharField(allow_null=True)
     words = serializers.ListField(child=serializers.CharField())
     tokens = ResolveTokenSerializer(many=True)
+    part_number = serializers.CharField(
+        allow_null=True, help_text="The part number as read off the marking (normalised)."
+    )
     part_candidates = serializers.ListField(child=serializers.CharField())
     warnings = serializers.ListField(child=serializers.CharField())
     error = serializers.CharField(allow_null=True)

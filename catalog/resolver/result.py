@@ -105,6 +105,9 @@ class Resolution:
     warnings: list[str]
     error: str | None = None
     """Why the text could not be read at all (empty, too long...): status is then unknown."""
+    part_number: str | None = None
+    """The part number as the resolver reads it off the marking (normalised), in the catalog
+    or not: the best candidate's key, else the likeliest part-number token."""
 
     @property
     def best(self) -> Candidate | None:
@@ -119,6 +122,7 @@ class Resolution:
             "lot_code": self.lot_code,
             "words": list(self.words),
             "tokens": [dict(token) for token in self.tokens],
+            "part_number": self.part_number,
             "part_candidates": list(self.part_candidates),
             "warnings": list(self.warnings),
             "error": self.error,

@@ -57,6 +57,11 @@ MIN_FUZZY_SIMILARITY = 0.7
 
 TEXT_KEY_LENGTH = KnownMarking._meta.get_field("text_key").max_length
 
+LEARN_KEYS = 3
+LEARN_MIN_WEIGHT = 0.5
+"""Without a confirmed part, the likeliest part-number keys (at most this many, at least this
+plausible to the tokenizer) are learned besides the whole marking."""
+
 
 def resolve(text: str, *, reference: date | None = None, using: str = "default") -> Resolution:
     """Resolve one marking text; see :func:`resolve_many`."""
@@ -146,6 +151,7 @@ def _answer(work: TextWork, orgs: dict[int, Org], reference: date | None) -> Res
     date_code = _date_code(tokenized, set(consumed), maker, reference)
     lot = _lot(tokenized, set(consumed), date_code)
     return Resolution(
+        part_number=_part_number(work, candidates),
         text=work.text,
         status=status,
         candidates=candidates,
@@ -161,6 +167,38 @@ def _answer(work: TextWork, orgs: dict[int, Org], reference: date | None) -> Res
     )
 
 
+def _part_number(work: TextWork, candidates) -> str | None:
+    """What the resolver reads as the part number: the best candidate's key (a single token
+    rather than a join when no catalog part confirms the join); else a named brand's prefix
+    glued to a token (``MAXIM 2769E`` -> ``MAX2769E``); else the tokenizer's likeliest
+    part-number candidate."""
+    tokenized = work.tokenized
+    if candidates and candidates[0].key and candidates[0].key != work.whole:
+        key = candidates[0].key
+        if candidates[0].part_id is None:
+            # No catalog part confirms a suffix join (LMX2324 + TMX, XRS453 + BEY21): the token
+            # that is a part number by itself is the reading. A prefix join (KSZ + 9031RNXIA)
+            # stays: its first token is no part number alone.
+            shorter = [
+                k.text
+                for k in work.keys.values()
+                if k.kind == "token"
+                and k.text != key
+                and key.startswith(k.text)
+                and _HAS_LETTER.search(k.text)
+                and _DIGIT.search(k.text)
+            ]
+            if shorter:
+                return max(shorter, key=len)
+        return key
+    joins = [key.text for key in work.keys.values() if key.kind == "brand"]
+    if joins:
+        return joins[0]
+    if candidates and candidates[0].key:
+        return candidates[0].key
+    return tokenized.part_candidates[0] if tokenized.part_candidates else None
+
+
 def _hint(maker: Org | None) -> str | None:
     """The name the date-code rules know this maker by (brand first, then family, then owner)."""
     if maker is None:
@@ -172,6 +210,7 @@ def _hint(maker: Org | None) -> str | None:
 
 
 _DIGIT = re.compile(r"\d")
+_HAS_LETTER = re.compile(r"[A-Z]")
 
 
 def _date_code(
@@ -237,12 +276,13 @@ def _lot(tokenized: Tokenized, consumed: set[int], date_code: DateCode | None) -
 # --------------------------------------------------------------------------- learning
 
 
-def _part_key(tokenized: Tokenized, part: dict | None) -> str | None:
-    """The marking's part-number key: the candidate that best matches the confirmed part, or
-    (no part, or nothing alike) the tokenizer's likeliest part number."""
+def _part_keys(tokenized: Tokenized, part: dict | None) -> list[str]:
+    """The marking's part-number keys: the candidate that best matches the confirmed part; or,
+    with no part (or nothing alike), the tokenizer's likeliest part numbers, because without
+    the part nobody knows which token it was (``MAXIM 2769E TIT13``: 2769E, not TIT13)."""
     candidates = tokenized.candidates
     if not candidates:
-        return None
+        return []
     if part is not None:
         best, best_score = None, 0.0
         for candidate in candidates:
@@ -260,22 +300,22 @@ def _part_key(tokenized: Tokenized, part: dict | None) -> str | None:
             if value > best_score:
                 best, best_score = text, value
         if best is not None:
-            return best
-    likely = max(candidates, key=lambda c: c.weight)
-    return likely.text if likely.weight >= 0.5 else None
+            return [best]
+    likely = sorted(candidates, key=lambda c: -c.weight)
+    return [c.text for c in likely if c.weight >= LEARN_MIN_WEIGHT][:LEARN_KEYS]
 
 
 def learning_keys(marking: str, part: dict | None = None) -> list[str]:
     """The ``KnownMarking.text_key`` values a confirmed marking is stored under: the whole
-    marking (its tokens, normalised, descriptive words left out) and its part-number key."""
+    marking (its tokens, normalised, descriptive words left out) and its part-number key(s)."""
     tokenized = tokenize(marking)
     keys = []
     whole = "".join(token.norm for token in tokenized.tokens)[:TEXT_KEY_LENGTH]
     if whole:
         keys.append(whole)
-    part_key = _part_key(tokenized, part)
-    if part_key and part_key not in keys:
-        keys.append(part_key[:TEXT_KEY_LENGTH])
+    for key in _part_keys(tokenized, part):
+        if key[:TEXT_KEY_LENGTH] not in keys:
+            keys.append(key[:TEXT_KEY_LENGTH])
     return keys
 
 

@@ -28,6 +28,8 @@ def parts(db):
 def test_learning_keys_are_the_whole_marking_and_its_part_number():
     assert learning_keys(MARKING) == ["LM258274ZD0XG3", "LM258"]
     assert learning_keys("Transceiver МАХ3490") == ["MAX3490"]
+    keys = learning_keys("Universal GPS receiver MAXIM 2769E TIT13 +NS8L")
+    assert "2769E" in keys and "TIT13" in keys  # no confirmed part: the likeliest numbers
 
 
 def test_learning_key_follows_the_confirmed_part(parts):
