@@ -785,6 +785,7 @@ class _Importer:
         i_eccn, i_status, i_url = at["eccn"], at["status"], at["datasheet"]
         i_dist, i_sku = at["distributor"], at["distributor_sku"]
         checks = [(positions[n], n, MAX_LENGTHS[n]) for n in MAX_LENGTHS if n in positions]
+        shortest_limit = min(limit for _, _, limit in checks)
         hs_code_of, eccn_of = _memo(parse_hs_code), _memo(parse_eccn)
         status_of, url_of = _memo(parse_status), parse_url
         tiers = services.chpl_tiers()
@@ -808,11 +809,12 @@ class _Importer:
                     raise _RowError(f"malformed CSV: {exc}")
                 if len(fields) != width:
                     raise _RowError(f"expected {width} fields, found {len(fields)}")
-                fields = [value.strip() for value in fields]
+                fields = list(map(str.strip, fields))
                 fields.append("")
-                for position, name, limit in checks:
-                    if len(fields[position]) > limit:
-                        raise _RowError(f"{name} longer than {limit} characters")
+                if max(map(len, fields)) > shortest_limit:
+                    for position, name, limit in checks:
+                        if len(fields[position]) > limit:
+                            raise _RowError(f"{name} longer than {limit} characters")
                 mpn, maker = fields[i_mpn], fields[i_maker]
                 if not mpn:
                     raise _RowError("missing MPN")
