@@ -35,7 +35,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from catalog import services
@@ -931,7 +931,14 @@ def import_catalog_file(
                 total=path.stat().st_size, unit="B", unit_scale=True, desc=summary.file, leave=True
             )
         importer = _Importer(summary, actor, strict, batch_size, bar)
-        importer.run(fh, positions, lines, source)
+        try:
+            importer.run(fh, positions, lines, source)
+        except IntegrityError as exc:
+            # Someone else wrote a clashing part or offer between our check and our insert.
+            raise _Refused(
+                f"the catalog changed while the file was being imported ({exc}); nothing was "
+                "written, run the import again"
+            ) from exc
     except _Refused as exc:
         summary.refused = str(exc)
         summary.created = summary.updated = summary.unchanged = 0

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import IntegrityError, connection
 
 from catalog import importer, services
 from catalog.importer import import_catalog_file
@@ -706,3 +706,13 @@ def test_demo_step_imports_digikey_once(curated):
     again = load_catalog_demo(shared_data_dir())
     assert first.startswith("digikey-parts.csv: 1,073 rows: 1,073 created,")
     assert "0 created, 0 updated, 1,073 unchanged, 0 rejected" in again
+
+
+def test_a_clash_with_a_concurrent_writer_is_refused_cleanly(tmp_path, curated, monkeypatch):
+    def clash(self, now):
+        raise IntegrityError('duplicate key value violates unique constraint "part_unique_mpn"')
+
+    monkeypatch.setattr(importer._Stage, "write_parts", clash)
+    summary = import_catalog_file(write(tmp_path, "mpn,manufacturer", "NEW1,Clashing Maker Inc"))
+    assert summary.refused.startswith("the catalog changed while the file was being imported")
+    assert organisation_named("Clashing Maker") is None
