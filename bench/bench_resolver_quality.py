@@ -44,6 +44,7 @@ CHILD_FLAG = "BENCH_RESOLVER_QUALITY_CHILD"
 UNSPECIFIED = "(unspecified)"
 NOT_IDENTIFIED = {"not identified", "unknown", "n/a", ""}
 _MIXED = re.compile(r"(?=.*[A-Z])(?=.*\d)")
+SCORE_BINS = (0.0, 0.35, 0.5, 0.7, 0.8, 0.9, 0.97, 1.0001)
 
 
 def half(component_id: str) -> int:
@@ -190,6 +191,7 @@ def child(args) -> int:
     naive = _naive(test_rows, taught_rows, index, owners)
 
     readings = _readings(READINGS)
+    bins: dict[float, Counter] = {}
     tally: dict[str, Counter] = {name: Counter() for name in ("resolver", "naive")}
     by_status: dict[str, Counter] = {}
     unknown_truth = Counter()
@@ -220,9 +222,20 @@ def child(args) -> int:
         status = by_status.setdefault(result.status, Counter())
         status["rows"] += 1
         if result.candidates:
-            status["right" if result.candidates[0].owner_id in acceptable else "wrong"] += 1
+            right = result.candidates[0].owner_id in acceptable
+            status["right" if right else "wrong"] += 1
+            score = result.candidates[0].score
+            low = max(b for b in SCORE_BINS[:-1] if b <= score)
+            bins.setdefault(low, Counter())["right" if right else "wrong"] += 1
 
     report(setup, taught, len(test_all), len(test_rows), tally, by_status, unknown_truth, parts)
+    print("\nCalibration on real markings (top candidate's score -> maker right):")
+    for low, high in zip(SCORE_BINS, SCORE_BINS[1:], strict=False):
+        counts = bins.get(low, Counter())
+        print(
+            f"  score [{low:.2f}, {min(high, 1.0):.2f}): n={counts['right'] + counts['wrong']:>4}"
+            f"  right {_precision(counts)}"
+        )
     if args.show:
         rng = random.Random(7)
         print(f"\n{args.show} test rows for a careful reading (marking | published | resolver):")

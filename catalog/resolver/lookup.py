@@ -24,6 +24,7 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import connections
 
 try:
@@ -58,8 +59,6 @@ MAX_RANGE_PROBES = 1000
 TRIGRAM_THRESHOLD = 0.5
 """``pg_trgm.similarity_threshold`` for the fuzzy round: below it, a folded MPN is no candidate."""
 
-PREPARE = True
-"""Prepare the resolver's statements on PostgreSQL (planned once per connection)."""
 
 TRIGRAM_LIMIT = 20
 
@@ -135,6 +134,9 @@ class Lookup:
     def __init__(self, using: str = "default"):
         self.connection = connections[using]
         self.postgres = self.connection.vendor == "postgresql"
+        # Prepared statements on PostgreSQL (planned once per connection); set the setting to
+        # False behind a transaction-pooling pgbouncer older than 1.21.
+        self.prepare = getattr(settings, "RESOLVER_PREPARED_STATEMENTS", True)
         self.orgs: dict[int, Org] = {}
         self.queries = 0
 
@@ -183,7 +185,7 @@ class Lookup:
         started = time.monotonic()
         raw = self.connection.connection
         with self.connection.wrap_database_errors, psycopg.Cursor(raw) as cursor:
-            cursor.execute(sql, params, prepare=PREPARE)
+            cursor.execute(sql, params, prepare=self.prepare)
             rows = cursor.fetchall()
         if self.connection.queries_logged:
             self.connection.queries_log.append(

@@ -188,6 +188,28 @@ def test_another_makers_name_lowers_the_score(parts):
     assert any("names another manufacturer" in reason for reason in by_adi.reasons)
 
 
+def test_first_word_of_a_makers_name_is_weak_brand_evidence(parts):
+    result = resolve("Texas chip XQZ9999", reference=REF)
+    assert result.candidates[0].manufacturer == "Texas Instruments"
+    assert result.candidates[0].match == "brand"
+    assert result.status != CONFIDENT
+
+
+@pytest.mark.parametrize(
+    ("text", "part_number"),
+    [
+        ("Secondary operational supporter LM258 274 ZD0XG3", "LM258"),
+        ("Frequency synthesizer ADF 4110B 323", "ADF4110B"),
+        ("Universal GPS receiver MAXIM 2769E TIT13 +NS8L", "MAX2769E"),
+        ("Frequency synthesizer EM31RG LMX9999 TMX", "LMX9999"),
+        ("Interface chip KSZ 9031RNXIA 2113A2T", "KSZ9031RNXIA"),
+        ("operational amplifier", None),
+    ],
+)
+def test_part_number_as_read(parts, text, part_number):
+    assert resolve(text, reference=REF).part_number == part_number
+
+
 def test_part_not_in_catalog_gets_maker_from_prefix_family(parts):
     result, best = top("Microcontroller STM32F999ZZT6")
     assert best.part_id is None
