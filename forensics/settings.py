@@ -248,6 +248,9 @@ NOTIFICATION_REQUEUE_AFTER_SECONDS = float(
 NOTIFICATION_SWEEP_BATCH = int(os.environ.get("NOTIFICATION_SWEEP_BATCH", "5000"))
 NOTIFICATION_TASK_BATCH = int(os.environ.get("NOTIFICATION_TASK_BATCH", "20"))
 NOTIFICATION_SEND_THREADS = int(os.environ.get("NOTIFICATION_SEND_THREADS", "8"))
+# A deployment or test run sharing a broker with others keeps its tasks on a queue of its own
+# (start its workers with `-Q <name>`).
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "celery")
 NOTIFICATION_DIGEST_MAX_RUNS = int(os.environ.get("NOTIFICATION_DIGEST_MAX_RUNS", "3"))
 CELERY_BEAT_SCHEDULE["notifications-sweep"] = {"task": "notifications.sweep", "schedule": 60.0}
 CELERY_BEAT_SCHEDULE["notifications-digest"] = {
@@ -257,6 +260,12 @@ CELERY_BEAT_SCHEDULE["notifications-digest"] = {
 
 # Trace requests and screening (docs/tracing.md, docs/screening.md).
 SCREENING_THRESHOLD = float(os.environ.get("SCREENING_THRESHOLD", "88"))
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {
+        "TraceStateEnum": "forensics.models.traces.TraceState",
+        "TraceAnswerKindEnum": "forensics.models.traces.AnswerKind",
+    }
+)
 GRAPH_MAX_EDGES = int(os.environ.get("GRAPH_MAX_EDGES", "5000"))
 CELERY_BEAT_SCHEDULE["trace-requests-due"] = {"task": "traces.process_due", "schedule": 3600.0}
 CELERY_BEAT_SCHEDULE["screening-sweep"] = {"task": "screening.sweep", "schedule": 300.0}

@@ -237,3 +237,19 @@ def test_graph_matrix(client_for, users, maker_a, role):
     if graph.status_code == 200:
         node = graph.json()["nodes"][0]
         assert ("screening" in node) == (role in {"analyst", "curator", "admin"})
+
+
+@pytest.mark.parametrize("role", ["analyst", "manufacturer_a"])
+def test_comment_list_query_count_does_not_grow_with_page_size(
+    client_for, rows, count_queries, role
+):
+    officer = user("maker_a_officer")
+    for n in range(8):
+        traces.add_comment(officer, rows["finding_a"], f"Comment {n}")
+    api = client_for(role)
+    api.get("/api/v1/finding-comments/", {"page_size": 1})  # warms the per-user role cache
+    with count_queries() as small:
+        assert api.get("/api/v1/finding-comments/", {"page_size": 5}).status_code == 200
+    with count_queries() as large:
+        assert api.get("/api/v1/finding-comments/", {"page_size": 50}).json()["count"] == 8
+    assert len(small.captured_queries) == len(large.captured_queries)
