@@ -81,7 +81,9 @@ class FindingFilterSet(filters.FilterSet):
         return queryset.filter(manufacturer_id__in=list(family.values_list("pk", flat=True)))
 
     def filter_country(self, queryset, name, value):
-        return queryset.filter(manufacturer__country=value.strip().upper())
+        """Makers of that country as a literal id list (a few hundred at most): no join."""
+        makers = Organisation.objects.filter(country=value.strip().upper())
+        return queryset.filter(manufacturer_id__in=list(makers.values_list("pk", flat=True)))
 
 
 # --- weapon systems, recoveries, photos ---------------------------------------------------------
