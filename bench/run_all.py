@@ -17,6 +17,7 @@ MODULES = [
     "bench_import",
     "bench_graph",
     "bench_screening",
+    "bench_pages",
     "bench_resolver",
     "bench_resolver_quality",
 ]

@@ -6,13 +6,13 @@ swap free-number inputs for choices people can read. Form checks mirror the API 
 messages; the services check again (and their ValidationErrors land beside the fields too).
 """
 
+import html
 from datetime import date
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.utils import flatatt
 from django.urls import reverse
-from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django_filters import rest_framework as filters
 
@@ -35,27 +35,22 @@ TIERS = [(tier, f"Tier {tier}") for tier in ("1", "2", "3A", "3B", "4A", "4B")]
 
 
 class QuickSelect(forms.Select):
-    """A <select> whose options are written in Python: Django renders each option through a
-    template, which costs tens of milliseconds for the hundreds of manufacturers a filter lists."""
+    """A <select> written in plain Python: Django renders each option through a template (and
+    copies its attributes), which costs tens of milliseconds for the hundreds of manufacturers a
+    filter lists. Flat choices only (no option groups)."""
 
     def render(self, name, value, attrs=None, renderer=None):
-        widget = self.get_context(name, value, attrs)["widget"]
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            (
-                (
-                    option["value"],
-                    mark_safe(" selected") if option["selected"] else "",
-                    option["label"],
-                )
-                for _group, choices, _index in widget["optgroups"]
-                for option in choices
-            ),
+        chosen = set(self.format_value(value))
+        options = "".join(
+            '<option value="{}"{}>{}</option>'.format(
+                html.escape(str(key)),
+                " selected" if str(key) in chosen else "",
+                html.escape(str(label)),
+            )
+            for key, label in self.choices
         )
-        return format_html(
-            '<select name="{}"{}>{}</select>', name, flatatt(widget["attrs"]), options
-        )
+        final_attrs = self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
+        return mark_safe(f"<select{flatatt(final_attrs)}>{options}</select>")
 
 
 def apply_errors(form: forms.BaseForm, exc: ValidationError) -> None:
@@ -75,7 +70,7 @@ def apply_errors(form: forms.BaseForm, exc: ValidationError) -> None:
 def yes_no(label: str) -> filters.TypedChoiceFilter:
     """The API's strict true/false filter, offered as a readable choice."""
     return filters.TypedChoiceFilter(
-        choices=[("true", "Yes"), ("false", "No")],
+        choices=[("", "Any"), ("true", "Yes"), ("false", "No")],
         coerce=lambda value: value in TRUE_VALUES,
         label=label,
         empty_value=None,
@@ -90,8 +85,8 @@ class FindingPageFilterSet(FindingFilterSet):
 
     q = filters.CharFilter(field_name="marking", lookup_expr="icontains", label="Marking contains")
     weapon_system = filters.ModelChoiceFilter(
-        field_name="recovery__weapon_system",
         queryset=WeaponSystem.objects.order_by("name"),
+        method="filter_weapon_system",
         label="Weapon system",
         widget=QuickSelect,
     )
@@ -125,6 +120,12 @@ class FindingPageFilterSet(FindingFilterSet):
             (str(pk), name) for pk, name in makers.order_by("name").values_list("pk", "name")
         ]
         self.filters["manufacturer"].extra["widget"] = QuickSelect(choices=choices)
+
+    def filter_weapon_system(self, queryset, name, value):
+        """The system's recoveries as a literal id list (planned with the recovery index's
+        statistics), the same findings as the API's join on the recovery."""
+        ids = Recovery.objects.filter(weapon_system=value).values_list("pk", flat=True)
+        return queryset.filter(recovery_id__in=list(ids))
 
     def filter_status(self, queryset, name, value):
         """One status, or the comma list the API takes too (`confirmed,proposed`)."""
@@ -369,6 +370,17 @@ class ConfirmForm(forms.Form):
 
 
 class VerdictForm(forms.Form):
+    """An optional reason for rejecting or calling a finding unidentifiable (kept in its notes)."""
+
+    LABELS = {
+        "reject": "Why it is wrong (optional)",
+        "unidentifiable": "Why nobody can tell (optional)",
+    }
+
     reason = forms.CharField(
         max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].label = self.LABELS.get(self.prefix, "Reason")

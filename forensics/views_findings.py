@@ -48,7 +48,7 @@ def finding_list(request):
         {
             "filter": filterset,
             "valid": valid,
-            "page": paginate(request, rows),
+            "page": paginate(request, rows, by_id=True),
             "redacted": is_redacted(user),
             "export_url": reverse("finding-export"),
         },

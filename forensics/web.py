@@ -38,13 +38,21 @@ def role_required(*roles: str):
     return decorator
 
 
-def paginate(request, queryset, *, per_page: int = PAGE_SIZE, param: str = "page"):
+def paginate(request, queryset, *, per_page: int = PAGE_SIZE, param: str = "page", by_id=False):
     """The requested page of `queryset` (out-of-range numbers give the last page).
 
     The page remembers its query parameter name, so that two lists on one page (photos and
     findings of a recovery) page independently through `includes/pagination.html`.
+
+    `by_id`: page the ids first (the filtered, ordered table alone), then load that page's rows
+    with the queryset's joins and prefetches; a deep page then never joins the rows it skips.
     """
-    page = Paginator(queryset, per_page).get_page(request.GET.get(param))
+    source = queryset.values_list("pk", flat=True) if by_id else queryset
+    page = Paginator(source, per_page).get_page(request.GET.get(param))
+    if by_id:
+        ids = list(page.object_list)
+        rows = queryset.order_by().in_bulk(ids)
+        page.object_list = [rows[pk] for pk in ids if pk in rows]
     page.param = param
     return page
 

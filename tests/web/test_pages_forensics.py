@@ -235,6 +235,8 @@ def test_finding_list_filters_and_exports_what_it_shows(world, page_client):
     body = client.get(url).content.decode()
     assert "MAKER-A AAA1000X 2231" in body and "MAKER-B" not in body
     assert "Export the 2 findings this list shows" in body
+    controls = re.search(r'<select name="after_export_controls".*?</select>', body, re.S).group(0)
+    assert '<option value="" selected>Any</option>' in controls  # no filter unless chosen
     links = re.findall(r'href="(/api/v1/findings/export/\?format=(csv|json)[^"]*)"', body)
     assert {fmt for _, fmt in links} == {"csv", "json"}
     csv_url = next(link for link, fmt in links if fmt == "csv").replace("&amp;", "&")
@@ -592,3 +594,42 @@ def test_upload_zone_points_at_the_photo_api(world, page_client):
         'type="file"'
         not in page_client("researcher").get(urls(world)["recovery-detail"]).content.decode()
     )
+
+
+def test_lists_cut_crops_of_turned_photos_upright(world, page_client):
+    """The orientation comes from the photo's EXIF through the list's own query (no EXIF loaded)."""
+    from forensics import crops
+
+    turned = PhotoFactory(
+        recovery=world["green"], width=40, height=20, exif={"Orientation": 6},
+        thumbnail="evidence/derived/turned-thumb.jpg",
+    )  # fmt: skip
+    finding = add_finding(world["green"], "TURNED 1", world["part_a"].manufacturer)
+    FindingPhoto.objects.create(
+        finding=finding, photo=turned, crop_x=30, crop_y=2, crop_width=6, crop_height=7
+    )
+    box = crops.original_to_upright(30, 2, 6, 7, 40, 20, 6)
+    expected = f"{box.left * 20:.1f} {box.top * 40:.1f} {box.width * 20:.1f} {box.height * 40:.1f}"
+    body = page_client("analyst").get(reverse("forensics:finding-list") + "?q=TURNED").content
+    assert f'viewBox="{expected}"'.encode() in body
+
+
+@pytest.mark.parametrize(
+    "role, recoveries, findings",
+    [("analyst", 3, 4), ("researcher", 1, 2), ("manufacturer_a", 2, 2), ("manufacturer_b", 1, 1)],
+)
+def test_weapon_system_list_counts_what_each_role_may_see(
+    world, page_client, role, recoveries, findings
+):
+    body = page_client(role).get(reverse("forensics:weapon-system-list") + "?q=Test+Geran")
+    row = re.search(r"Test Geran</a></th>(.*?)</tr>", body.content.decode(), re.S).group(1)
+    counts = re.findall(r'<td class="num">(\d+)</td>', row)
+    assert counts == [str(recoveries), str(findings)]
+
+
+def test_row_links_match_reverse():
+    from forensics.templatetags.pages import url_with_id
+
+    for name in ("forensics:finding-detail", "forensics:photo-viewer", "photo-thumbnail"):
+        for pk in (1, 42, 987654321):
+            assert url_with_id(name, pk) == reverse(name, args=[pk])

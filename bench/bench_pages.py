@@ -1,0 +1,228 @@
+"""Server time of the analysts' pages on PostgreSQL with the findings benchmark's data set.
+
+    python -m bench.bench_pages [--findings 100000] [--photos 200000] [--runs 20]
+
+Works in its own database (`BENCH_PAGES_DATABASE_URL`, default
+postgres://postgres@127.0.0.1:5432/bench_pages), filled once with the rows of
+`bench.bench_findings.generate` (recoveries, parts, photos, findings and their photo links) and
+reused by later runs (`--regenerate` starts again). Each page is requested through the whole stack
+(URL routing, middleware, session authentication, scoping, filters, pagination, templates) with
+Django's test client in production mode (DEBUG off, cached templates, hashed static files), as an
+analyst, a researcher and a manufacturer's officer. Prints the median and p95 server time, the
+page process's own CPU time and the query count per page; target: median <= 150 ms per page.
+Figures in docs/pages.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/bench_pages"
+CHILD_FLAG = "BENCH_PAGES_CHILD"
+TARGET_MS = 150
+
+
+def _spawn(argv: list[str]) -> int:
+    """Run in a child process so Django is set up against the benchmark database only."""
+    url = os.environ.get("BENCH_PAGES_DATABASE_URL", DEFAULT_URL)
+    env = {
+        **os.environ,
+        CHILD_FLAG: "1",
+        "DATABASE_URL": url,
+        "DJANGO_SETTINGS_MODULE": "forensics.settings",
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or "bench-only-secret-key-" + "x" * 30,
+        "DEBUG": "0",
+        "LOG_LEVEL": "WARNING",
+        "CELERY_BROKER_URL": "",
+        "STATIC_ROOT": os.path.join(tempfile.gettempdir(), "bench-pages-static"),
+    }
+    return subprocess.call([sys.executable, "-m", "bench.bench_pages", *argv], env=env)
+
+
+def _users():
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    from catalog.models import Organisation, OrganisationUser
+
+    made = {}
+    for username, role in (
+        ("bench_analyst", "analyst"),
+        ("bench_researcher", "researcher"),
+        ("bench_maker", "manufacturer"),
+    ):
+        user, _ = get_user_model().objects.get_or_create(username=username)
+        user.groups.add(Group.objects.get_or_create(name=role)[0])
+        made[role] = user
+    OrganisationUser.objects.update_or_create(
+        user=made["manufacturer"],
+        defaults={"organisation": Organisation.objects.get(name="Texas Instruments")},
+    )
+    return made
+
+
+def _measure(client, url: str, runs: int):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    warm = client.get(url)  # warm caches (templates, roles, plans)
+    assert warm.status_code == 200, (url, warm.status_code)
+    times, cpu = [], []
+    queries = 0
+    for _ in range(runs):
+        with CaptureQueriesContext(connection) as ctx:
+            started, started_cpu = time.perf_counter(), time.process_time()
+            response = client.get(url)
+            times.append((time.perf_counter() - started) * 1000)
+            cpu.append((time.process_time() - started_cpu) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+        queries = len(ctx.captured_queries)
+    times.sort()
+    p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
+    return statistics.median(times), p95, statistics.median(cpu), queries, len(response.content)
+
+
+def _load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.1f} (1 min), {five:.1f} (5 min) on {os.cpu_count()} CPUs"
+
+
+def _subjects():
+    """The busiest weapon system, recovery and photo: the pages with the most rows to show."""
+    from django.db.models import Count
+
+    from catalog.models import Organisation
+    from forensics.models import Finding, Photo, Recovery, WeaponSystem
+
+    system = (
+        WeaponSystem.objects.annotate(n=Count("recoveries__findings"))
+        .order_by("-n")
+        .values_list("slug", "pk")
+        .first()
+    )
+    recovery = (
+        Recovery.objects.annotate(n=Count("findings")).order_by("-n").values_list("pk", flat=True)
+    ).first()
+    photo = Photo.objects.filter(recovery_id=recovery).order_by("pk").values_list("pk", flat=True)
+    finding = (
+        Finding.objects.filter(recovery_id=recovery, status="confirmed")
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    adi = Organisation.objects.get(name="Analog Devices").pk
+    return system, recovery, photo.first(), finding, adi
+
+
+def run(args) -> int:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.test import Client
+    from django.urls import reverse
+
+    from bench.bench_findings import generate, reset
+    from forensics.models import Finding, Photo
+
+    call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    if args.regenerate:
+        reset()
+    have = Finding.objects.count()
+    if have < args.findings or Photo.objects.count() < args.photos:
+        if have:
+            reset()
+        generate(args.findings, args.photos)
+    users = _users()
+    (slug, system_id), recovery, photo, finding, adi = _subjects()
+    n_findings, n_photos = Finding.objects.count(), Photo.objects.count()
+    print(f"{n_findings:,} findings, {n_photos:,} photos; {args.runs} runs per page; {_load()}")
+    print(
+        "(app CPU: the page process's own CPU time per request, which machine load barely moves)\n"
+    )
+
+    findings = reverse("forensics:finding-list")
+    pages = [
+        ("analyst", "dashboard", reverse("dashboard")),
+        ("analyst", "dashboard, one weapon system", f"{reverse('dashboard')}?weapon_system={system_id}"),
+        ("analyst", "weapon systems", reverse("forensics:weapon-system-list")),
+        ("analyst", "atlas of the busiest system", reverse("forensics:weapon-system-detail", args=[slug])),
+        ("analyst", "atlas, page 20", reverse("forensics:weapon-system-detail", args=[slug]) + "?page=20"),
+        ("analyst", "recoveries", reverse("forensics:recovery-list")),
+        ("analyst", "recoveries, sharing=amber", reverse("forensics:recovery-list") + "?sharing=amber"),
+        ("analyst", "recovery (busiest)", reverse("forensics:recovery-detail", args=[recovery])),
+        ("analyst", "photo viewer", reverse("forensics:photo-viewer", args=[photo])),
+        ("analyst", "findings", findings),
+        ("analyst", "findings, confirmed + US", f"{findings}?status=confirmed&country=US"),
+        ("analyst", "findings, weapon system", f"{findings}?weapon_system={system_id}"),
+        ("analyst", "findings, ADI and brands", f"{findings}?manufacturer={adi}"),
+        ("analyst", "findings, marking contains", f"{findings}?q=BX0042"),
+        ("analyst", "findings, page 200", f"{findings}?page=200"),
+        ("analyst", "finding", reverse("forensics:finding-detail", args=[finding])),
+        ("analyst", "finding entry form", reverse("forensics:finding-create", args=[recovery])),
+        ("analyst", "resolver preview (Cyrillic)", reverse("forensics:resolve-preview") + "?marking=%D0%9C%D0%90%D0%A53490ESA+2231"),
+        ("researcher", "dashboard (GREEN/CLEAR)", reverse("dashboard")),
+        ("researcher", "findings", findings),
+        ("manufacturer", "dashboard (TI)", reverse("dashboard")),
+        ("manufacturer", "findings (TI, AMBER+)", findings),
+        ("manufacturer", "recoveries (TI)", reverse("forensics:recovery-list")),
+    ]  # fmt: skip
+    clients = {}
+    for role, user in users.items():
+        clients[role] = Client()
+        clients[role].force_login(user)
+
+    print(f"{'page':<50} {'median':>8} {'p95':>8} {'app CPU':>8} {'queries':>8} {'size':>7}")
+    medians = []
+    for role, label, url in pages:
+        median, p95, cpu, queries, size = _measure(clients[role], url, args.runs)
+        medians.append(median)
+        print(
+            f"{role + ': ' + label:<50} {median:7.1f}ms {p95:7.1f}ms {cpu:7.1f}ms {queries:8d} "
+            f"{size / 1024:6.0f}K"
+        )
+    worst = max(medians)
+    ok = worst <= TARGET_MS
+    print(
+        f"\nworst page median {worst:.1f} ms (target {TARGET_MS}): {'OK' if ok else 'MISSED'}; "
+        f"{_load()}"
+    )
+    return 0 if ok else 1
+
+
+def _ensure_database(url: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    name = url.rsplit("/", 1)[1].split("?")[0]
+    admin_url = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--findings", type=int, default=100_000)
+    parser.add_argument("--photos", type=int, default=200_000)
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--regenerate", action="store_true")
+    args = parser.parse_args(argv if argv is not None else sys.argv[1:])
+    if os.environ.get(CHILD_FLAG) != "1":
+        _ensure_database(os.environ.get("BENCH_PAGES_DATABASE_URL", DEFAULT_URL))
+        return _spawn(argv if argv is not None else sys.argv[1:])
+    return run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
