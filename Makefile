@@ -28,7 +28,7 @@ migrate: install
 	DEBUG=1 $(BIN)/python manage.py collectstatic --noinput -v0
 
 demo: migrate
-	DEBUG=1 $(BIN)/python manage.py load_demo
+	DEBUG=1 LOG_LEVEL=WARNING $(BIN)/python manage.py load_demo
 
 run: demo
 	@echo "Serving on http://$(HOST)/ (Ctrl-C to stop)"

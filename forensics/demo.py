@@ -66,7 +66,8 @@ def create_demo_users() -> list[DemoUser]:
 def steps():
     """The demo steps in order; each takes the data folder and returns a one-line summary."""
     from catalog.demo import load_catalog_demo
+    from forensics.demo_teardown import load_teardown_demo
     from forensics.demo_traces import load_tracing_demo
     from forensics.services.imports import load_gur_demo
 
-    return [load_catalog_demo, load_gur_demo, load_tracing_demo]
+    return [load_catalog_demo, load_gur_demo, load_tracing_demo, load_teardown_demo]
