@@ -21,6 +21,7 @@ BAR_SPACE = 360
 ROW_HEIGHT = 26
 LABEL_CHARS = 30
 MAX_BARS = 15
+MAX_TABLE_ROWS = 60
 THUMBNAIL_PX = 320
 """Longest side of a photo's thumbnail (forensics.services.evidence.THUMBNAIL_SIZE)."""
 
@@ -93,7 +94,8 @@ def _short(label: str) -> str:
 @register.inclusion_tag("includes/bar_chart.html")
 def bar_chart(rows, title, chart_id, label_header="", value_header="Findings"):
     """Horizontal bars for the largest rows (`{"label", "value", "href"?, "detail"?}`), the rest
-    summed in one bar; the table under the chart lists every row."""
+    summed in one bar; the table under the chart lists the first MAX_TABLE_ROWS rows, then the
+    rest summed (statistics list hundreds of manufacturers)."""
     rows = list(rows)
     shown = rows[:MAX_BARS]
     rest = rows[MAX_BARS:]
@@ -113,7 +115,12 @@ def bar_chart(rows, title, chart_id, label_header="", value_header="Findings"):
                 "value_x": f"{LABEL_WIDTH + width + 6:.1f}",
             }
         )
-    table = [{**row, "text": str(row["value"])} for row in rows]  # no per-cell localisation
+    table = [{**row, "text": str(row["value"])} for row in rows[:MAX_TABLE_ROWS]]
+    if len(rows) > MAX_TABLE_ROWS:
+        more = rows[MAX_TABLE_ROWS:]
+        table.append(
+            {"label": f"{len(more)} others", "text": str(sum(r["value"] for r in more))}
+        )
     return {
         "bars": bars,
         "rows": table,
