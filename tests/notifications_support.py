@@ -18,6 +18,7 @@ from pathlib import Path
 from django.db import connection
 from django.utils import timezone
 
+from forensics.celery import app as celery_app
 from forensics.models import Finding, FindingStatus, Recovery, Sharing, WeaponSystem
 from forensics.services import webhooks
 
@@ -170,6 +171,8 @@ class Worker:
         }
         self.concurrency = concurrency
         self.pool = pool
+        self.queue = celery_app.conf.task_default_queue
+        self.env["CELERY_TASK_DEFAULT_QUEUE"] = self.queue
         self.process: subprocess.Popen | None = None
 
     def start(self, timeout: float = 60) -> Worker:
@@ -177,7 +180,7 @@ class Worker:
         start_mark = self.log_path.stat().st_size
         command = [
             sys.executable, "-m", "celery", "-A", "forensics", "worker",
-            "--loglevel", "INFO", "--pool", self.pool, "--concurrency", str(self.concurrency),
+            "--loglevel", "INFO", "--pool", self.pool, "--concurrency", str(self.concurrency), "--queues", self.queue,
             "--without-gossip", "--without-mingle", "--hostname", f"proof-{os.getpid()}-{time.monotonic_ns()}@%h",
         ]  # fmt: skip
         self.process = subprocess.Popen(

@@ -544,75 +544,99 @@ def _outcome(delivery: Delivery, result: PostResult, now):
 
 def _finish_batch(deliveries, attempts, token, results):
     """Record every attempt and move each delivery on, where this worker's claim still stands,
-    in one transaction; then summarise the notifications (locked in id order).
+    in one transaction; then summarise the notifications.
 
+    The deliveries still held under this token are locked first, so no re-claim can slip in
+    between; those no longer held were taken over (their attempts are recorded as superseded).
     Returns ({delivery id: state or "superseded"}, [(delivery id, countdown) of soon retries]).
     """
     now = timezone.now()
-    states, retries, touched = {}, [], set()
+    states, retries, delivered, logged = {}, [], [], []
     with transaction.atomic():
+        held = set(
+            Delivery.objects.select_for_update()
+            .filter(pk__in=[d.pk for d in deliveries], claim_token=token)
+            .filter(state=DeliveryState.DELIVERING)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
         for delivery in deliveries:
             result = results[delivery.pk]
             state, fields, countdown = _outcome(delivery, result, now)
-            moved = Delivery.objects.filter(
-                pk=delivery.pk, claim_token=token, state=DeliveryState.DELIVERING
-            ).update(state=state, **fields)
             outcome = AttemptOutcome.SUCCESS if result.ok else AttemptOutcome.ERROR
-            if not moved:
+            if delivery.pk not in held:
                 outcome, state = AttemptOutcome.SUPERSEDED, "superseded"
                 logger.warning("Delivery %s was taken over while this worker sent it", delivery.pk)
-            elif state == DeliveryState.FAILED:
-                logger.warning("Delivery %s failed for good: %s", delivery.pk, result.error)
-            DeliveryAttempt.objects.filter(pk=attempts[delivery.pk].pk).update(
-                finished_at=now,
-                outcome=outcome,
-                status_code=result.status_code,
-                error=result.error,
-                duration_ms=result.duration_ms,
-            )
-            states[delivery.pk] = state
-            if moved:
-                touched.add(delivery.notification_id)
+            elif state == DeliveryState.DELIVERED:
+                delivered.append(delivery.pk)
+            else:
+                Delivery.objects.filter(pk=delivery.pk).update(state=state, **fields)
                 if countdown is not None:
                     retries.append((delivery.pk, countdown))
-        for notification_id in sorted(touched):
-            refresh_notification(notification_id)
+                if state == DeliveryState.FAILED:
+                    logger.warning("Delivery %s failed for good: %s", delivery.pk, result.error)
+            states[delivery.pk] = state
+            attempt = attempts[delivery.pk]
+            attempt.finished_at, attempt.outcome = now, outcome
+            attempt.status_code, attempt.error = result.status_code, result.error
+            attempt.duration_ms = result.duration_ms
+            logged.append(attempt)
+        if delivered:
+            Delivery.objects.filter(pk__in=delivered).update(
+                state=DeliveryState.DELIVERED, delivered_at=now, next_attempt_at=None, last_error=""
+            )
+        DeliveryAttempt.objects.bulk_update(
+            logged, ["finished_at", "outcome", "status_code", "error", "duration_ms"]
+        )
+        refresh_notifications(d.notification_id for d in deliveries if d.pk in held)
     return states, retries
 
 
 def refresh_notification(notification_id: int) -> None:
-    """Summarise the deliveries on the notification (state, attempts, next try, last error).
+    refresh_notifications([notification_id])
 
-    The notification row is locked first, so two deliveries finishing at once serialise here.
+
+def refresh_notifications(notification_ids: Iterable[int]) -> None:
+    """Summarise their deliveries on the notifications (state, attempts, next try, last error).
+
+    The notification rows are locked first, in id order, so deliveries of one notification that
+    finish at once (on different workers) serialise here and each summary sees them all.
     """
-    list(Notification.objects.select_for_update().filter(pk=notification_id).values("pk"))
-    rows = list(
-        Delivery.objects.filter(notification_id=notification_id).values(
-            "state", "attempts", "next_attempt_at", "last_error", "delivered_at"
-        )
+    ids = sorted(set(notification_ids))
+    notifications = list(
+        Notification.objects.select_for_update().filter(pk__in=ids).order_by("pk").only("pk")
     )
+    rows: dict[int, list[dict]] = {pk: [] for pk in ids}
+    for row in Delivery.objects.filter(notification_id__in=ids).values(
+        "notification_id", "state", "attempts", "next_attempt_at", "last_error", "delivered_at"
+    ):
+        rows[row["notification_id"]].append(row)
+    for notification in notifications:
+        _summarise(notification, rows[notification.pk])
+    Notification.objects.bulk_update(
+        notifications, ["state", "attempts", "next_attempt_at", "last_error", "delivered_at"]
+    )
+
+
+def _summarise(notification: Notification, rows: list[dict]) -> None:
     states = {row["state"] for row in rows}
-    delivered_at = None
+    notification.delivered_at = None
     if not rows:
-        state = NotificationState.NO_CHANNEL
+        notification.state = NotificationState.NO_CHANNEL
     elif states == {DeliveryState.DELIVERED}:
-        state = NotificationState.DELIVERED
-        delivered_at = max(row["delivered_at"] for row in rows)
+        notification.state = NotificationState.DELIVERED
+        notification.delivered_at = max(row["delivered_at"] for row in rows)
     elif DeliveryState.DELIVERING in states:
-        state = NotificationState.DELIVERING
+        notification.state = NotificationState.DELIVERING
     elif DeliveryState.PENDING in states:
-        state = NotificationState.PENDING
+        notification.state = NotificationState.PENDING
     else:
-        state = NotificationState.FAILED
+        notification.state = NotificationState.FAILED
     waiting = [r["next_attempt_at"] for r in rows if r["state"] == DeliveryState.PENDING]
     errors = [r["last_error"] for r in rows if r["state"] != DeliveryState.DELIVERED]
-    Notification.objects.filter(pk=notification_id).update(
-        state=state,
-        attempts=sum(row["attempts"] for row in rows),
-        next_attempt_at=min((w for w in waiting if w), default=None),
-        last_error=next((e for e in errors if e), ""),
-        delivered_at=delivered_at,
-    )
+    notification.attempts = sum(row["attempts"] for row in rows)
+    notification.next_attempt_at = min((w for w in waiting if w), default=None)
+    notification.last_error = next((e for e in errors if e), "")
 
 
 # --- sweep, digest, actions -----------------------------------------------------------------------
@@ -702,8 +726,7 @@ def send_digest(organisation_id: int) -> bool | None:
             error=result.error,
             duration_ms=result.duration_ms,
         )
-        for notification_id in sorted({d.notification_id for d in deliveries}):
-            refresh_notification(notification_id)
+        refresh_notifications(d.notification_id for d in deliveries)
     return result.ok
 
 

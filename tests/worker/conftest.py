@@ -14,11 +14,14 @@ from urllib.parse import urlsplit
 import kombu.pools
 import pytest
 import redis
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 
 from forensics.celery import app as celery_app
 
 BROKER_URL = os.environ.get("TEST_BROKER_URL", "redis://127.0.0.1:6379/5")
+QUEUE = f"test-{os.getpid()}"
+"""This test session's queue: a concurrent session on the same broker never takes its tasks."""
 REDIS_START_COMMAND = os.environ.get(
     "TEST_REDIS_START_COMMAND",
     'redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no '
@@ -39,7 +42,7 @@ def _reachable() -> bool:
 
 @pytest.fixture
 def broker():
-    """The broker URL, after checking the prerequisites; the queue database is emptied first."""
+    """The broker URL, after checking the prerequisites; this session's queue starts empty."""
     if connection.vendor != "postgresql":
         pytest.skip(
             "needs PostgreSQL: the worker process must share the test database, and SQLite's "
@@ -52,22 +55,25 @@ def broker():
         if os.environ.get("CI"):
             pytest.fail(f"CI is set and the broker is not reachable: {message}")
         pytest.skip(message)
-    _redis().flushdb()
+    _redis().delete(QUEUE)
     yield BROKER_URL
     if _reachable():
-        _redis().flushdb()
+        _redis().delete(QUEUE)
 
 
 @pytest.fixture
 def real_broker(broker):
     """This process publishes to the real broker instead of running tasks eagerly."""
+    # An earlier transactional test may have flushed and re-created the content types under new
+    # ids; audit records written from here on must not use the cached old ones.
+    ContentType.objects.clear_cache()
     conf = celery_app.conf
-    saved = (conf.broker_url, conf.task_always_eager)
+    saved = (conf.broker_url, conf.task_always_eager, conf.task_default_queue)
     _reset_connections()
-    conf.broker_url, conf.task_always_eager = broker, False
+    conf.broker_url, conf.task_always_eager, conf.task_default_queue = broker, False, QUEUE
     yield broker
     _reset_connections()
-    conf.broker_url, conf.task_always_eager = saved
+    conf.broker_url, conf.task_always_eager, conf.task_default_queue = saved
 
 
 def _reset_connections():
@@ -82,7 +88,7 @@ def lose_broker_queue() -> str:
     """Restart Redis without saving (every queued message lost), as a crashed broker would.
 
     Restarting the server is allowed in CI or with TEST_BROKER_RESTART=1; elsewhere (a developer's
-    own Redis) only the test database number is flushed, which loses the same messages.
+    own Redis) only this session's queue is deleted, which loses the same messages.
     """
     if os.environ.get("CI") or os.environ.get("TEST_BROKER_RESTART") == "1":
         parts = urlsplit(BROKER_URL)
@@ -101,9 +107,9 @@ def lose_broker_queue() -> str:
             time.sleep(0.1)
         _reset_connections()
         return "restarted"
-    _redis().flushdb()
-    return "flushed"
+    _redis().delete(QUEUE)
+    return "queue deleted"
 
 
 def queued_messages() -> int:
-    return _redis().llen("celery")
+    return _redis().llen(QUEUE)

@@ -107,11 +107,16 @@ def test_kill_the_worker_restart_the_broker_lose_nothing(
         first = workers()
         producer = Producer(proposed, users["analyst"])
         producer.start()
-        wait_for(
-            lambda: (
+
+        def under_way():
+            assert producer.error is None, producer.error
+            return (
                 delivered() >= 20
                 and Delivery.objects.filter(state=DeliveryState.DELIVERING).exists()
-            ),
+            )
+
+        wait_for(
+            under_way,
             60,
             "deliveries under way",
             every=0.05,
