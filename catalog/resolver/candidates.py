@@ -93,7 +93,6 @@ class Key:
 
     text: str
     weight: float
-    rank: int
     tokens: tuple[int, ...]
     kind: str
     """token, join or head (from the tokenizer), packing (a key and its ``#`` packaging token),
@@ -176,9 +175,6 @@ class TextWork:
     """First word of a multi-word alias ("texas") -> as written."""
     evidence: Evidence = field(default_factory=Evidence)
 
-    def all_keys(self) -> list[Key]:
-        return list(self.keys.values())
-
 
 # --------------------------------------------------------------------------- preparing
 
@@ -216,7 +212,7 @@ def prepare(index: int, text: str, reference: date | None = None) -> TextWork:
     tokenized = tokenize(text, reference=reference)
     work = TextWork(index, text, tokenized)
     tokens = tokenized.tokens
-    for rank, candidate in enumerate(tokenized.candidates[:MAX_KEYS]):
+    for candidate in tokenized.candidates[:MAX_KEYS]:
         written = _written(tokenized, candidate.tokens)
         unexplained = 0
         if candidate.kind == "head":
@@ -235,7 +231,6 @@ def prepare(index: int, text: str, reference: date | None = None) -> TextWork:
             Key(
                 candidate.text,
                 candidate.weight,
-                rank,
                 candidate.tokens,
                 candidate.kind,
                 written,
@@ -249,7 +244,6 @@ def prepare(index: int, text: str, reference: date | None = None) -> TextWork:
                 Key(
                     candidate.text + packing.norm,
                     candidate.weight + 0.01,
-                    rank,
                     (*candidate.tokens, last + 1),
                     "packing",
                     written + packing.raw,
@@ -295,14 +289,13 @@ def _brand_piece(piece: str, first: bool) -> tuple[bool, bool]:
 def _phrases(work: TextWork, tokenized: Tokenized) -> None:
     """Word n-grams of the text (up to three words) that could be an organisation alias."""
     count = 0
-    for line in tokenized.text.split("\n"):
+    for number, line in enumerate(tokenized.text.split("\n")):
         pieces = _PIECE.findall(line)
         for start in range(len(pieces)):
             count += 1
             if count > MAX_PHRASE_PIECES:
                 return
-            first = start == 0 and line is tokenized.text.split("\n")[0]
-            single, strong = _brand_piece(pieces[start], first)
+            single, strong = _brand_piece(pieces[start], first=number == 0 and start == 0)
             if single:
                 key = name_key(pieces[start])
                 if key:
@@ -487,13 +480,13 @@ def apply_first_round(work: TextWork, index: FirstRoundIndex, orgs) -> None:
         if token.norm in work.keys:
             continue
         for hit in index.codes.get(token.norm, ()):
-            key = Key(token.norm, 0.5, len(work.keys), (token.index,), "token", token.raw)
+            key = Key(token.norm, 0.5, (token.index,), "token", token.raw)
             _code(work, key, hit, orgs)
     if work.whole and work.whole not in work.keys:
         for hit in index.known.get(work.whole, ()):
             top = work.tokenized.candidates[0].tokens if work.tokenized.candidates else ()
             written = " ".join(t.raw for t in work.tokenized.tokens)
-            whole_key = Key(work.whole, 1.0, 0, top, "whole", written)
+            whole_key = Key(work.whole, 1.0, top, "whole", written)
             _learned(work, whole_key, hit, whole=True)
     _brands(work, index, orgs)
     _families(work, index)
@@ -621,7 +614,6 @@ def brand_joins(work: TextWork, index: FirstRoundIndex) -> list[Key]:
                     Key(
                         text,
                         0.8,
-                        len(work.keys) + len(joins),
                         (token.index,),
                         "brand",
                         f"{prefix}+{token.raw}",

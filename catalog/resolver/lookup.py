@@ -138,7 +138,6 @@ class Lookup:
         # False behind a transaction-pooling pgbouncer older than 1.21.
         self.prepare = getattr(settings, "RESOLVER_PREPARED_STATEMENTS", True)
         self.orgs: dict[int, Org] = {}
-        self.queries = 0
 
     # ------------------------------------------------------------------ helpers
 
@@ -176,7 +175,6 @@ class Lookup:
         """Run one statement. On PostgreSQL with server-side parameters and a prepared
         statement (the resolver has a handful of statement shapes, planned once per
         connection); logged like Django's own queries, so query counts include it."""
-        self.queries += 1
         if not self.postgres:
             with self.connection.cursor() as cursor:
                 cursor.execute(sql, params)

@@ -175,9 +175,17 @@ def test_brand_word_in_normal_case_counts(parts):
     assert bare.candidates[0].score < named.candidates[0].score
 
 
-def test_brand_word_that_is_an_english_word_does_not_count(parts):
-    result = resolve("Linear voltage regulator XYZ123", reference=REF)
+@pytest.mark.parametrize(
+    "text", ["Linear voltage regulator XYZ123", "LINEAR REGULATOR XYZ123", "linear XYZ123"]
+)
+def test_brand_word_that_is_an_english_word_does_not_count(parts, text):
+    result = resolve(text, reference=REF)
     assert all(c.manufacturer != "Linear Technology" for c in result.candidates)
+
+
+def test_english_brand_word_in_capitals_inside_the_text_counts(parts):
+    result = resolve("Regulatory controller LINEAR XYZ123", reference=REF)
+    assert result.candidates[0].manufacturer == "Linear Technology"
 
 
 def test_another_makers_name_lowers_the_score(parts):
