@@ -6,6 +6,7 @@ organisation's (see docs/resolver.md).
 """
 
 from drf_spectacular.utils import OpenApiExample, PolymorphicProxySerializer, extend_schema
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -26,6 +27,7 @@ class ResolveView(APIView):
     """Resolve one marking (`text`) or up to 1,000 (`texts`); reads only, nothing is stored."""
 
     permission_classes = [RolePermission]
+    parser_classes = [JSONParser]
     read_roles = INVESTIGATORS
     write_roles = INVESTIGATORS
 

@@ -98,6 +98,11 @@ def test_unpaired_surrogate_is_a_400(client_for, parts):
     assert "surrogate" in response.json()["text"][0].lower()
 
 
+def test_form_posts_are_refused(client_for, parts):
+    response = client_for("analyst").post(URL, {"text": "AD7450BRZ"}, format="multipart")
+    assert response.status_code == 415
+
+
 def test_not_json_is_a_400(client_for, parts):
     response = client_for("analyst").post(URL, "{not json", content_type="application/json")
     assert response.status_code == 400
