@@ -118,9 +118,7 @@ def bar_chart(rows, title, chart_id, label_header="", value_header="Findings"):
     table = [{**row, "text": str(row["value"])} for row in rows[:MAX_TABLE_ROWS]]
     if len(rows) > MAX_TABLE_ROWS:
         more = rows[MAX_TABLE_ROWS:]
-        table.append(
-            {"label": f"{len(more)} others", "text": str(sum(r["value"] for r in more))}
-        )
+        table.append({"label": f"{len(more)} others", "text": str(sum(r["value"] for r in more))})
     return {
         "bars": bars,
         "rows": table,
