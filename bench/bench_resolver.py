@@ -278,6 +278,13 @@ def _ensure_catalog(rows: int) -> tuple[dict, Path]:
     if not path.exists():
         with open(path, "w", encoding="utf-8", newline="") as out:
             write_csv(out, rows, SEED)
+        if have >= rows:
+            print(
+                f"warning: {path} was generated again for a database that was already filled; "
+                "if the generator changed since, texts whose part is not in the database are "
+                "dropped from the test set (drop the database to rebuild both)",
+                file=sys.stderr,
+            )
     if have >= rows:
         return info, path
     summary = import_catalog_file(path)
