@@ -77,6 +77,12 @@ class GraphDepthForm(forms.Form):
 
 
 class CatalogImportForm(forms.Form):
+    """Shares the imports page with ScreeningImportForm: its own element ids (`catalog-file`)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "catalog-%s")
+        super().__init__(*args, **kwargs)
+
     file = forms.FileField(
         label="Catalog CSV file",
         help_text=f"UTF-8 CSV with a header line: {', '.join(COLUMNS)} (mpn and manufacturer "
@@ -90,6 +96,10 @@ class CatalogImportForm(forms.Form):
 
 
 class ScreeningImportForm(forms.Form):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "screening-%s")
+        super().__init__(*args, **kwargs)
+
     file = forms.FileField(
         label="Consolidated Screening List CSV",
         help_text="The trade.gov CSL download layout. Each list in the file replaces its previous "
@@ -99,7 +109,7 @@ class ScreeningImportForm(forms.Form):
     file_date = forms.DateField(
         label="Date of the list file",
         initial=datetime.date.today,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text="When the list was published; an older file never replaces a newer list.",
     )
     allow_older = forms.BooleanField(

@@ -164,7 +164,9 @@ class AnswerForm(forms.Form):
         required=False,
     )
     sale_date = forms.DateField(
-        label="Date of the sale", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label="Date of the sale",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     quantity = forms.IntegerField(label="Quantity", min_value=1, required=False)
     invoice_reference = forms.CharField(label="Invoice reference", max_length=200, required=False)

@@ -95,6 +95,7 @@
     ],
     layout: { name: "breadthfirst", directed: true, spacingFactor: 1.2, padding: 30, animate: false }
   });
+  container.cytoscape = cy; // the drawn graph, for other scripts (and the browser tests)
   if (cy.zoom() > 1.5) {
     cy.zoom(1.5);
     cy.center();
