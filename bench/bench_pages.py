@@ -58,6 +58,7 @@ def _users():
         ("bench_analyst", "analyst"),
         ("bench_researcher", "researcher"),
         ("bench_maker", "manufacturer"),
+        ("bench_curator", "curator"),
     ):
         user, _ = get_user_model().objects.get_or_create(username=username)
         user.groups.add(Group.objects.get_or_create(name=role)[0])
@@ -74,6 +75,7 @@ def _request(client, url: str) -> tuple[float, float, int, int]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    connection.queries_log.clear()  # a full log (9,000 entries) would capture nothing
     with CaptureQueriesContext(connection) as ctx:
         started, started_cpu = time.perf_counter(), time.process_time()
         response = client.get(url)
@@ -89,6 +91,7 @@ def _pg_time(client, url: str, repeat: int = 3) -> float:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    connection.queries_log.clear()
     with CaptureQueriesContext(connection) as ctx:
         client.get(url)
     statements = []
@@ -175,6 +178,7 @@ def run(args) -> int:
     from django.test import Client
     from django.urls import reverse
 
+    from bench import pages_catalog
     from bench.bench_findings import generate, reset
     from forensics.models import Finding, Photo
 
@@ -221,6 +225,7 @@ def run(args) -> int:
         ("manufacturer", "findings (TI, AMBER+)", findings),
         ("manufacturer", "recoveries (TI)", reverse("forensics:recovery-list")),
     ]  # fmt: skip
+    pages += pages_catalog.pages(pages_catalog.prepare(users))  # catalog and portal pages
     clients = {}
     for role, user in users.items():
         clients[role] = Client()

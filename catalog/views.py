@@ -66,6 +66,8 @@ CLOSED_STATES = (TraceState.CLOSED, TraceState.DECLINED)
 """A finding whose every trace request ended so may be asked about again."""
 LIST_SIZE = 25
 SEARCH_SIZE = 20
+GRAPH_ROWS = 50
+"""Rows per page of a graph's organisation and link tables (the drawing holds them all)."""
 MAX_PART_TERMS = 4
 REJECT_FILE = re.compile(r"^[\w.\-]+\.rejects\.csv$")
 
@@ -454,35 +456,42 @@ def _primary_role(roles: list[str]) -> str:
     return next((role for role, _c, _s in ROLE_STYLES if role in roles), "other")
 
 
-def _graph_context(data: dict) -> dict:
+def _graph_context(request, data: dict) -> dict:
     """The graph's JSON exactly as the API answers it (for the script), the same nodes and edges
-    as table rows (for everyone, and for screen readers), and the legend."""
+    as table rows, paginated (for everyone, and for screen readers), and the legend."""
     names = {node["id"]: node["name"] for node in data["nodes"]}
-    node_rows = sorted(
-        ({**node, "primary_role": _primary_role(node["roles"])} for node in data["nodes"]),
-        key=lambda node: (node["depth"], node["name"].lower()),
+    evidence, confidence = dict(EvidenceKind.choices), dict(Confidence.choices)
+    nodes = paginate(
+        request,
+        sorted(data["nodes"], key=lambda node: (node["depth"], node["name"].lower())),
+        per_page=GRAPH_ROWS,
+        param="nodes_page",
     )
-    edge_rows = [
+    nodes.object_list = [
+        {**node, "primary_role": _primary_role(node["roles"])} for node in nodes.object_list
+    ]
+    edges = paginate(request, data["edges"], per_page=GRAPH_ROWS, param="edges_page")
+    edges.object_list = [
         {
             **edge,
             "seller_name": names.get(edge["seller"], edge["seller"]),
             "buyer_name": names.get(edge["buyer"], edge["buyer"]),
-            "evidence_label": EvidenceKind(edge["evidence_kind"]).label,
-            "confidence_label": Confidence(edge["confidence"]).label,
+            "evidence_label": evidence.get(edge["evidence_kind"], edge["evidence_kind"]),
+            "confidence_label": confidence.get(edge["confidence"], edge["confidence"]),
         }
-        for edge in data["edges"]
+        for edge in edges.object_list
     ]
     styles = {
         "roles": [[role, role_label(role), colour, shape] for role, colour, shape in ROLE_STYLES],
-        "evidence": dict(EvidenceKind.choices),
-        "confidence": dict(Confidence.choices),
+        "evidence": evidence,
+        "confidence": confidence,
     }
     return {
         "graph": data,
         "graph_styles": styles,
         "legend": styles["roles"],
-        "node_rows": node_rows,
-        "edge_rows": edge_rows,
+        "node_rows": nodes,
+        "edge_rows": edges,
     }
 
 
@@ -502,7 +511,7 @@ def organisation_graph(request, pk):
             "subject": org.name,
             "screening": can_see_screening(user),
             "api_url": f"/api/v1/organisations/{org.pk}/graph/",
-            **_graph_context({"organisation": org.pk, **result}),
+            **_graph_context(request, {"organisation": org.pk, **result}),
         },
         status=400 if form.errors else 200,
     )
@@ -539,7 +548,7 @@ def finding_trace(request, pk):
             "trace_requests": requests_,
             "can_open_trace": has_role(user, ANALYST, ADMIN)
             and not any(t.state not in CLOSED_STATES for t in requests_),
-            **_graph_context({"finding": finding.pk, **result}),
+            **_graph_context(request, {"finding": finding.pk, **result}),
         },
         status=400 if form.errors else 200,
     )

@@ -182,9 +182,9 @@ class AnswerForm(forms.Form):
         label="Note to the analysts", required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
-    def __init__(self, *args, user=None, **kwargs):
+    def __init__(self, *args, user=None, trace_request=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["distributor"].queryset = known_buyers(user)
+        self.fields["distributor"].queryset = known_buyers(user, trace_request)
 
     def clean(self):
         data = super().clean()
@@ -211,23 +211,19 @@ class AnswerForm(forms.Form):
         return self._offers_known_buyers
 
 
-def known_buyers(user):
-    """Buyers the user may pick from a list: for analysts every distributor, importer or
-    forwarder; for a manufacturer's officer the buyers its own earlier answers named (the list of
-    other parties stays hidden from them)."""
-    if user is None:
+def known_buyers(user, trace_request=None):
+    """Buyers to pick from a list: those named in earlier answers about the same manufacturer's
+    parts that the user may read (a manufacturer's officer: its own answers). Anyone else is
+    named in the text field; a name the catalog knows is linked to that organisation."""
+    if user is None or trace_request is None:
         return Organisation.objects.none()
-    if is_manufacturer(user):
-        named = TraceAnswer.objects.filter(
-            trace_request__in=TraceRequest.objects.visible_to(user), distributor__isnull=False
-        ).values("distributor_id")
-        return Organisation.objects.filter(pk__in=named).order_by("name")
-    return Organisation.objects.filter(
-        Q(is_authorized_distributor=True)
-        | Q(is_independent_distributor=True)
-        | Q(is_importer=True)
-        | Q(is_freight_forwarder=True)
-    ).order_by("name")
+    named = TraceAnswer.objects.filter(
+        trace_request__in=TraceRequest.objects.visible_to(user).filter(
+            manufacturer_id=trace_request.manufacturer_id
+        ),
+        distributor__isnull=False,
+    ).values("distributor_id")
+    return Organisation.objects.filter(pk__in=named).order_by("name")
 
 
 class DeclineForm(forms.Form):

@@ -310,7 +310,8 @@ def _trace_context(request, trace_request, **forms) -> dict:
         "can_send": analyst and state == TraceState.DRAFT,
         "can_close": analyst and state != TraceState.CLOSED,
         "can_follow_up": follow_up_ok,
-        "answer_form": forms.get("answer_form") or AnswerForm(user=user, initial={"kind": ""}),
+        "answer_form": forms.get("answer_form")
+        or AnswerForm(user=user, trace_request=trace_request),
         "decline_form": forms.get("decline_form") or DeclineForm(),
         "close_form": forms.get("close_form") or CloseForm(),
         "follow_up_form": forms.get("follow_up_form") or FollowUpForm(),
@@ -413,7 +414,9 @@ def trace_acknowledge(request, pk):
 @role_required(*PARTIES)
 def trace_answer(request, pk):
     """The answer form: a first sale (creating the supply link) or not traceable."""
-    form = AnswerForm(request.POST, user=request.user)
+    form = AnswerForm(
+        request.POST, user=request.user, trace_request=_visible_trace(request.user, pk)
+    )
 
     def run(trace_request):
         if not form.is_valid():
