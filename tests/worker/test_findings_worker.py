@@ -16,7 +16,7 @@ from rest_framework.test import APIClient
 from catalog.services import resolve_manufacturer
 from forensics.models import AuditRecord, Finding, FindingStatus, Sharing
 from forensics.services import findings as finding_services
-from tests.factories import PartFactory
+from tests.factories import OrganisationFactory, PartFactory
 from tests.forensics import findings_support as support
 from tests.notifications_support import Worker
 
@@ -37,7 +37,10 @@ def wait_for(condition, timeout, what, every=0.2):
 
 
 def test_lost_queue_and_duplicates_resolve_each_finding_once(real_broker, users, tmp_path):
-    maxim = resolve_manufacturer("Maxim Integrated")
+    # The seeded maker, or one like it when an earlier transactional test flushed the seed.
+    maxim = resolve_manufacturer("Maxim Integrated") or OrganisationFactory(
+        name="Maxim Integrated", slug="maxim-integrated-worker", mpn_family="maxim"
+    )
     part = PartFactory(manufacturer=maxim, mpn="MAX3490EESA+", hs_code="854239")
     rec = support.recovery(Sharing.AMBER)
     client = APIClient()
