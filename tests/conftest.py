@@ -1,6 +1,9 @@
 """One base set of users per role, API clients for each, and a query-count helper."""
 
+import importlib
+
 import pytest
+from django.apps import apps
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
@@ -59,3 +62,29 @@ def count_queries():
         return CaptureQueriesContext(connection)
 
     return make
+
+
+def ensure_seed() -> None:
+    """Load the data migrations' seed again if a flush took it (the loaders are idempotent)."""
+    from catalog import seed
+    from catalog.models import Organisation
+    from forensics.models import WeaponSystem
+
+    if not Organisation.objects.filter(name="Texas Instruments").exists():
+        seed.load_seed()
+    if not WeaponSystem.objects.exists():
+        module = importlib.import_module("forensics.migrations.0004_seed_weapon_systems")
+        module.seed(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _seed_survives_flushes(request):
+    """Transactional tests (browser, worker, concurrency) flush every table after they run, seed
+    included; the tests after them still expect the curated catalog and weapon systems."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = "transactional_db" in request.fixturenames or (
+        marker is not None and marker.kwargs.get("transaction", False)
+    )
+    if transactional:
+        request.getfixturevalue("_django_db_helper")
+        ensure_seed()
