@@ -80,11 +80,18 @@ def ensure_seed() -> None:
 @pytest.fixture(autouse=True)
 def _seed_survives_flushes(request):
     """Transactional tests (browser, worker, concurrency) flush every table after they run, seed
-    included; the tests after them still expect the curated catalog and weapon systems."""
+    included; the tests after them still expect the curated catalog and weapon systems.
+
+    This replaces `serialized_rollback`, whose reload clashes with the content types that a flush
+    re-creates."""
     marker = request.node.get_closest_marker("django_db")
     transactional = "transactional_db" in request.fixturenames or (
         marker is not None and marker.kwargs.get("transaction", False)
     )
     if transactional:
+        from django.contrib.contenttypes.models import ContentType
+
         request.getfixturevalue("_django_db_helper")
+        # A flush re-creates content types under new ids; the cache would hand out the old ones.
+        ContentType.objects.clear_cache()
         ensure_seed()

@@ -41,20 +41,9 @@ def chromium():
         if os.environ.get("CI"):
             pytest.fail(f"Chromium not found at {CHROMIUM}; .ci/run should have installed it")
         pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
-    from django.db import connections
     from playwright.sync_api import sync_playwright
 
-    # Starting Playwright gives this thread a new context, so Django hands out new connection
-    # objects afterwards. The test database's serialized contents (what serialized_rollback
-    # restores) live on the objects made when the database was set up: carry them over, or a
-    # browser test that runs after a plain database test starts from an empty database.
-    serialized = {
-        alias: connections[alias].__dict__.get("_test_serialized_contents") for alias in connections
-    }
     with sync_playwright() as playwright:
-        for alias, contents in serialized.items():
-            if contents is not None:
-                connections[alias]._test_serialized_contents = contents
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()

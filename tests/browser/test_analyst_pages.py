@@ -41,7 +41,7 @@ def drop_file(page, selector: str, name: str, content: bytes, mime="image/jpeg")
     page.dispatch_event(selector, "drop", {"dataTransfer": data})
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_analyst_records_uploads_boxes_and_confirms(page, users, sign_in, shot, tmp_path):
     build_catalog()
     sign_in(page, "analyst")
@@ -152,7 +152,7 @@ def test_analyst_records_uploads_boxes_and_confirms(page, users, sign_in, shot, 
     shot(page, "analyst-dashboard-after")
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_keyboard_users_can_skip_to_the_content(page, users, sign_in):
     sign_in(page, "researcher")
     page.keyboard.press("Tab")

@@ -20,7 +20,7 @@ CATALOG_CSV = (
 )
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_curator_imports_with_progress_and_reject_report(page, users, sign_in, shot, tmp_path):
     sign_in(page, "curator")
     page.get_by_role("link", name="Imports").click()
@@ -65,7 +65,7 @@ def test_curator_imports_with_progress_and_reject_report(page, users, sign_in, s
     shot(page, "catalog-screening-imported")
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_search_organisation_and_graph(page, users, sign_in, shot):
     build_catalog()
     maxim = Organisation.objects.get(name="Maxim Integrated")

@@ -28,7 +28,7 @@ def sign_out(page):
     page.wait_for_load_state("networkidle")
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_from_teardown_to_supply_chain(page, users, sign_in, shot, tmp_path):
     build_catalog()
     maxim = Organisation.objects.get(name="Maxim Integrated")

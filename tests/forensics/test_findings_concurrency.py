@@ -71,7 +71,7 @@ needs_postgres = pytest.mark.skipif(
 @pytest.mark.postgres
 @needs_postgres
 @pytest.mark.parametrize("row_lock", [True, False], ids=["row-lock", "conditional-update-only"])
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_threads_confirm_at_once(users, maker_a, maker_b, fake_resolver, monkeypatch, row_lock):
     finding = _finding(maker_a)
     learned = fake_resolver.learn

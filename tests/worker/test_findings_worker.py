@@ -22,7 +22,7 @@ from tests.notifications_support import Worker
 
 from .conftest import lose_broker_queue, queued_messages
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 FINDINGS = 20
 
