@@ -5,10 +5,10 @@ The flow, and why each step is shaped so nothing is lost or sent twice:
    writes the Notification (the outbox row, unique per organisation, finding and kind, so two
    analysts confirming at once still make one) and one Delivery per channel. Only ids leave the
    transaction: the delivery tasks are enqueued by `transaction.on_commit`.
-2. `deliver(delivery_id)` claims the delivery with a conditional UPDATE (pending and due, or a
-   "delivering" claim older than NOTIFICATION_CLAIM_TIMEOUT_SECONDS), logs the attempt before
-   sending, sends, and records the outcome only if its claim still stands. A delivered delivery
-   is never claimed again.
+2. `deliver_batch(ids)` (a task carries up to NOTIFICATION_TASK_BATCH ids) claims deliveries with a
+   conditional UPDATE (pending and due, or a "delivering" claim older than
+   NOTIFICATION_CLAIM_TIMEOUT_SECONDS), logs each attempt before sending, sends concurrently, and
+   records each outcome only if its claim still stands. A delivered delivery is never claimed again.
 3. Failures are retried with exponential backoff and jitter until `expires_at` (24 hours by default),
    then marked failed with the last error. The retry time lives in the row (`next_attempt_at`);
    a Celery countdown is only a shortcut.
@@ -372,8 +372,9 @@ def claim_batch(delivery_ids: Iterable[int]) -> tuple[str, dict[int, DeliveryAtt
     """Take every listed email/webhook delivery that is due and not held by a live claim, with
     one conditional UPDATE under one fresh token; log an attempt for each in the same transaction.
 
-    Returns the token and {delivery id: its new attempt}; delivered, failed, not yet due and
-    live-claimed deliveries are left out, so two workers never hold the same delivery.
+    Returns the token and {delivery id: its new attempt}, each attempt's `delivery` loaded with
+    its notification and endpoint; delivered, failed, not yet due and live-claimed deliveries are
+    left out, so two workers never hold the same delivery.
     """
     ids = sorted(set(delivery_ids))
     now = timezone.now()
@@ -391,9 +392,13 @@ def claim_batch(delivery_ids: Iterable[int]) -> tuple[str, dict[int, DeliveryAtt
         )
         if not claimed:
             return token, {}
-        mine = Delivery.objects.filter(pk__in=ids, claim_token=token).values_list("pk", flat=True)
+        mine = (
+            Delivery.objects.filter(pk__in=ids, claim_token=token)
+            .select_related("notification", "notification__organisation", "endpoint")
+            .order_by("pk")
+        )
         attempts = DeliveryAttempt.objects.bulk_create(
-            DeliveryAttempt(delivery_id=pk, at=now, claim_token=token) for pk in mine
+            DeliveryAttempt(delivery=delivery, at=now, claim_token=token) for delivery in mine
         )
     return token, {attempt.delivery_id: attempt for attempt in attempts}
 
@@ -419,11 +424,7 @@ def deliver_batch(delivery_ids: Iterable[int]) -> dict[int, str]:
     token, attempts = claim_batch(delivery_ids)
     if not attempts:
         return {}
-    deliveries = list(
-        Delivery.objects.filter(pk__in=list(attempts), claim_token=token)
-        .select_related("notification", "notification__organisation", "endpoint")
-        .order_by("pk")
-    )
+    deliveries = [attempts[pk].delivery for pk in sorted(attempts)]
     reclaimed = [d.pk for d in deliveries if d.attempts > 1]
     if reclaimed:
         _abandon_open_attempts(Q(delivery_id__in=reclaimed) & ~Q(claim_token=token), timezone.now())
@@ -546,47 +547,56 @@ def _finish_batch(deliveries, attempts, token, results):
     """Record every attempt and move each delivery on, where this worker's claim still stands,
     in one transaction; then summarise the notifications.
 
-    The deliveries still held under this token are locked first, so no re-claim can slip in
-    between; those no longer held were taken over (their attempts are recorded as superseded).
+    Every UPDATE is conditional on the claim (token and "delivering"), so a delivery taken over by
+    another worker meanwhile is left alone and its attempt recorded as superseded.
     Returns ({delivery id: state or "superseded"}, [(delivery id, countdown) of soon retries]).
     """
     now = timezone.now()
-    states, retries, delivered, logged = {}, [], [], []
+    outcomes = {d.pk: _outcome(d, results[d.pk], now) for d in deliveries}
+    delivered = [pk for pk, (state, _, _) in outcomes.items() if state == DeliveryState.DELIVERED]
+    states, retries = {}, []
     with transaction.atomic():
-        held = set(
-            Delivery.objects.select_for_update()
-            .filter(pk__in=[d.pk for d in deliveries], claim_token=token)
-            .filter(state=DeliveryState.DELIVERING)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
+        held = set()
+        if delivered:
+            fields = outcomes[delivered[0]][1]  # the same for every delivered one
+            moved = Delivery.objects.filter(
+                pk__in=delivered, claim_token=token, state=DeliveryState.DELIVERING
+            ).update(state=DeliveryState.DELIVERED, **fields)
+            if moved == len(delivered):
+                held.update(delivered)
+            else:  # some were taken over meanwhile: only those still under our token are ours
+                held.update(
+                    Delivery.objects.filter(
+                        pk__in=delivered, claim_token=token, state=DeliveryState.DELIVERED
+                    ).values_list("pk", flat=True)
+                )
         for delivery in deliveries:
-            result = results[delivery.pk]
-            state, fields, countdown = _outcome(delivery, result, now)
-            outcome = AttemptOutcome.SUCCESS if result.ok else AttemptOutcome.ERROR
-            if delivery.pk not in held:
-                outcome, state = AttemptOutcome.SUPERSEDED, "superseded"
-                logger.warning("Delivery %s was taken over while this worker sent it", delivery.pk)
-            elif state == DeliveryState.DELIVERED:
-                delivered.append(delivery.pk)
-            else:
-                Delivery.objects.filter(pk=delivery.pk).update(state=state, **fields)
+            state, fields, countdown = outcomes[delivery.pk]
+            if state != DeliveryState.DELIVERED and (
+                Delivery.objects.filter(
+                    pk=delivery.pk, claim_token=token, state=DeliveryState.DELIVERING
+                ).update(state=state, **fields)
+            ):
+                held.add(delivery.pk)
                 if countdown is not None:
                     retries.append((delivery.pk, countdown))
                 if state == DeliveryState.FAILED:
-                    logger.warning("Delivery %s failed for good: %s", delivery.pk, result.error)
-            states[delivery.pk] = state
-            attempt = attempts[delivery.pk]
-            attempt.finished_at, attempt.outcome = now, outcome
-            attempt.status_code, attempt.error = result.status_code, result.error
-            attempt.duration_ms = result.duration_ms
-            logged.append(attempt)
-        if delivered:
-            Delivery.objects.filter(pk__in=delivered).update(
-                state=DeliveryState.DELIVERED, delivered_at=now, next_attempt_at=None, last_error=""
-            )
-        DeliveryAttempt.objects.bulk_update(
-            logged, ["finished_at", "outcome", "status_code", "error", "duration_ms"]
+                    logger.warning(
+                        "Delivery %s failed for good: %s", delivery.pk, fields["last_error"]
+                    )
+            result, attempt = results[delivery.pk], attempts[delivery.pk]
+            if delivery.pk in held:
+                attempt.outcome = AttemptOutcome.SUCCESS if result.ok else AttemptOutcome.ERROR
+                states[delivery.pk] = state
+            else:
+                logger.warning("Delivery %s was taken over while this worker sent it", delivery.pk)
+                attempt.outcome = AttemptOutcome.SUPERSEDED
+                states[delivery.pk] = "superseded"
+            attempt.finished_at, attempt.status_code = now, result.status_code
+            attempt.error, attempt.duration_ms = result.error, result.duration_ms
+        _save(
+            [attempts[d.pk] for d in deliveries],
+            ["finished_at", "outcome", "status_code", "error", "duration_ms"],
         )
         refresh_notifications(d.notification_id for d in deliveries if d.pk in held)
     return states, retries
@@ -613,9 +623,17 @@ def refresh_notifications(notification_ids: Iterable[int]) -> None:
         rows[row["notification_id"]].append(row)
     for notification in notifications:
         _summarise(notification, rows[notification.pk])
-    Notification.objects.bulk_update(
-        notifications, ["state", "attempts", "next_attempt_at", "last_error", "delivered_at"]
-    )
+    _save(notifications, ["state", "attempts", "next_attempt_at", "last_error", "delivered_at"])
+
+
+def _save(objects: list, fields: list[str]) -> None:
+    """Write these fields of these rows: one plain UPDATE for one row (the common single-delivery
+    task), `bulk_update` for several."""
+    if len(objects) == 1:
+        [obj] = objects
+        type(obj).objects.filter(pk=obj.pk).update(**{f: getattr(obj, f) for f in fields})
+    elif objects:
+        type(objects[0]).objects.bulk_update(objects, fields)
 
 
 def _summarise(notification: Notification, rows: list[dict]) -> None:
