@@ -119,6 +119,12 @@ class FindingPageFilterSet(FindingFilterSet):
         choices = [("", "Any")] + [
             (str(pk), name) for pk, name in makers.order_by("name").values_list("pk", "name")
         ]
+        chosen = str((self.data or {}).get("manufacturer") or "").strip()
+        if chosen.isdigit() and chosen not in {key for key, _ in choices}:
+            # An owner that makes nothing itself (a dashboard link): offered so that the form
+            # keeps it when it is re-submitted.
+            name = Organisation.objects.visible_to(user).filter(pk=chosen).values_list("name")
+            choices.append((chosen, (name.first() or (f"Organisation {chosen}",))[0]))
         self.filters["manufacturer"].extra["widget"] = QuickSelect(choices=choices)
 
     def filter_weapon_system(self, queryset, name, value):

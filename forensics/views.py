@@ -7,6 +7,7 @@ Finding pages are in forensics.views_findings.
 """
 
 from collections import Counter
+from types import SimpleNamespace
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -66,6 +67,48 @@ def count_of(queryset, field: str):
         .values("n")
     )
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def sortable(request, columns: dict, default: tuple, *, param: str = "ordering"):
+    """(order_by, sort) for a list page's sortable column headers.
+
+    `columns`: key -> (label, fields); `?ordering=key` sorts by the fields ascending, `-key`
+    descending (empty values last, the id breaking ties). Any other value is ignored (the list
+    keeps `default`) and reported as `sort.invalid`, never an error page. `sort.columns[key]`
+    holds what `includes/sort_header.html` needs: the label, the link (the current query with the
+    other filters kept, the order toggled and the page reset) and the `aria-sort` of the active
+    column; `sort.active` is the accepted value, carried by the filter form.
+    """
+    raw = request.GET.get(param, "").strip()
+    key = raw[1:] if raw.startswith("-") else raw
+    valid = key in columns
+    descending = valid and raw.startswith("-")
+    if valid:
+        fields = columns[key][1]
+        order_by = [
+            F(name).desc(nulls_last=True) if descending else F(name).asc(nulls_last=True)
+            for name in fields
+        ] + ["-id" if descending else "id"]
+    else:
+        order_by = list(default)
+    headers = {}
+    for name, (label, _) in columns.items():
+        active = valid and name == key
+        params = request.GET.copy()
+        params.pop("page", None)
+        params[param] = f"-{name}" if active and not descending else name
+        headers[name] = {
+            "label": label,
+            "url": "?" + params.urlencode(),
+            "aria_sort": ("descending" if descending else "ascending") if active else "",
+        }
+    sort = SimpleNamespace(
+        columns=headers,
+        active=raw if valid else "",
+        invalid=raw if raw and not valid else "",
+        param=param,
+    )
+    return order_by, sort
 
 
 def finding_photo_links():
@@ -352,10 +395,22 @@ def _count_rows(user, recoveries) -> None:
         recovery.finding_count = counts[Finding].get(recovery.pk, 0)
 
 
+RECOVERY_COLUMNS = {
+    "reference": ("Reference", ("reference",)),
+    "weapon_system": ("Weapon system", ("weapon_system__name",)),
+    "serial_number": ("Serial", ("serial_number",)),
+    "recovered_on": ("Recovered", ("recovered_on",)),
+    "oblast": ("Oblast", ("oblast",)),
+    "sharing": ("Sharing", ("sharing",)),
+}
+"""The recovery list's sortable columns (photo and finding counts are counted per page)."""
+
+
 @role_required()
 def recovery_list(request):
+    order_by, sort = sortable(request, RECOVERY_COLUMNS, ("-recovered_on", "-id"))
     filterset = RecoveryPageFilterSet(
-        request.GET or None, queryset=_recoveries(request.user).order_by("-recovered_on", "-id")
+        request.GET or None, queryset=_recoveries(request.user).order_by(*order_by)
     )
     rows, _ = filtered(filterset)
     page = paginate(request, rows)
@@ -366,6 +421,7 @@ def recovery_list(request):
         {
             "filter": filterset,
             "page": page,
+            "sort": sort,
             "redacted": is_redacted(request.user),
             "can_write": is_analyst(request.user),
         },

@@ -29,9 +29,58 @@ from forensics.roles import is_analyst
 from forensics.services import findings as services
 from forensics.web import filtered, is_redacted, paginate, role_required
 
-from .views import WRITERS, audit_history, listed_findings
+from .views import WRITERS, audit_history, listed_findings, sortable
 
 MAX_PREVIEW_CHARS = 2000
+
+
+FINDING_COLUMNS = {
+    "id": ("Finding", ("id",)),
+    "marking": ("Marking", ("marking",)),
+    "manufacturer": ("Part · manufacturer", ("manufacturer__name", "part__mpn")),
+    "date_code": ("Date code", ("manufactured_from",)),
+    "status": ("Status", ("status",)),
+    "recovery": ("Recovery", ("recovery__reference",)),
+}
+"""The finding list's sortable columns (`?ordering=`); newest first when none is chosen."""
+
+SHOWN_FILTERS = (
+    "q",
+    "status",
+    "weapon_system",
+    "manufacturer",
+    "country",
+    "chpl_tier",
+    "after_export_controls",
+    "category",
+    "recovered_after",
+    "recovered_before",
+)
+"""The filters the finding list's form shows; the FilterSet's others (recovery, owner, part,
+manufacture dates: links from other pages) are carried as hidden inputs and shown as chips."""
+
+
+def _carried_filters(request, filterset) -> list[dict]:
+    """The recognised filters in the query string that the form does not show: each with its
+    label, value, errors and the link that removes it (page reset)."""
+    carried = []
+    for name, filter_ in filterset.filters.items():
+        value = request.GET.get(name, "").strip()
+        if name in SHOWN_FILTERS or not value:
+            continue
+        params = request.GET.copy()
+        params.pop(name, None)
+        params.pop("page", None)
+        carried.append(
+            {
+                "name": name,
+                "label": filter_.label or name.replace("_", " ").capitalize(),
+                "value": value,
+                "errors": filterset.form.errors.get(name, []) if filterset.is_bound else [],
+                "remove_url": "?" + params.urlencode(),
+            }
+        )
+    return carried
 
 
 @role_required()
@@ -41,13 +90,17 @@ def finding_list(request):
     base = Finding.objects.visible_to(user)
     filterset = FindingPageFilterSet(request.GET or None, queryset=base, user=user)
     rows, valid = filtered(filterset)
-    rows = listed_findings(rows).order_by("-created_at", "-id")
+    order_by, sort = sortable(request, FINDING_COLUMNS, ("-created_at", "-id"))
+    rows = listed_findings(rows).order_by(*order_by)
     return render(
         request,
         "forensics/finding_list.html",
         {
             "filter": filterset,
             "valid": valid,
+            "shown_fields": [filterset.form[name] for name in SHOWN_FILTERS],
+            "carried": _carried_filters(request, filterset),
+            "sort": sort,
             "page": paginate(request, rows, by_id=True),
             "redacted": is_redacted(user),
             "export_url": reverse("finding-export"),
