@@ -5,7 +5,7 @@ candidates) and :mod:`catalog.resolver.datecodes` (date code -> manufacture date
 database stages in :mod:`~catalog.resolver.lookup`, :mod:`~catalog.resolver.candidates`,
 :mod:`~catalog.resolver.scoring` and :mod:`~catalog.resolver.service`.
 
-``resolve``, ``resolve_many`` and ``learn`` import the service on first call, so that the pure
+``resolve``, ``resolve_many``, ``learn`` and ``unlearn`` import the service on first call, so that the pure
 stages stay importable without Django being set up.
 """
 
@@ -28,6 +28,7 @@ __all__ = [
     "learn",
     "resolve",
     "resolve_many",
+    "unlearn",
 ]
 
 
@@ -50,3 +51,10 @@ def learn(marking, part_id, manufacturer_id, finding_id=None):
     from catalog.resolver import service
 
     return service.learn(marking, part_id, manufacturer_id, finding_id)
+
+
+def unlearn(marking, part_id, manufacturer_id, finding_id=None):
+    """Take back one confirmation taught by a finding that is no longer confirmed."""
+    from catalog.resolver import service
+
+    return service.unlearn(marking, part_id, manufacturer_id, finding_id)

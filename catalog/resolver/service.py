@@ -330,20 +330,24 @@ def learn(
     """
     if not isinstance(marking, str) or not marking.strip():
         return []
-    part = None
-    if part_id is not None:
-        part = (
-            Part.objects.filter(pk=part_id)
-            .values("mpn_norm", "mpn_base", "mpn_fold", "manufacturer_id")
-            .first()
-        )
-        if part is None:
-            part_id = None
+    part_id, part = _learning_part(part_id)
     learned = []
     with transaction.atomic():
         for key in learning_keys(marking, part):
             learned.append(_upsert(key, manufacturer_id, part_id, finding_id))
     return learned
+
+
+def _learning_part(part_id: int | None) -> tuple[int | None, dict | None]:
+    """The part's normalised MPNs for :func:`learning_keys`; a vanished part means maker only."""
+    if part_id is None:
+        return None, None
+    part = (
+        Part.objects.filter(pk=part_id)
+        .values("mpn_norm", "mpn_base", "mpn_fold", "manufacturer_id")
+        .first()
+    )
+    return (part_id, part) if part is not None else (None, None)
 
 
 def _upsert(key: str, manufacturer_id: int, part_id: int | None, finding_id) -> KnownMarking:
@@ -371,4 +375,50 @@ def _upsert(key: str, manufacturer_id: int, part_id: int | None, finding_id) -> 
     )
     row.refresh_from_db()
     record_change(None, row, "learn", before, snapshot(row))
+    return row
+
+
+def unlearn(
+    marking: str, part_id: int | None, manufacturer_id: int, finding_id: int | None = None
+) -> list[KnownMarking]:
+    """Take back what :func:`learn` was taught by a finding that is no longer confirmed.
+
+    Called (inside the caller's transaction) when a confirmed finding is rejected, marked
+    unidentifiable, given another marking or deleted, with the marking, part and manufacturer it
+    was confirmed with: the same learning keys lose one confirmation each, and a row left with
+    none is deleted, so the marking stops resolving as "learned" unless another confirmed
+    finding taught it too. Each change is audited (``action="unlearn"``). Keys with no row (the
+    part's MPN was edited since) are skipped. Returns the rows that remain, decremented.
+    """
+    if not isinstance(marking, str) or not marking.strip():
+        return []
+    part_id, part = _learning_part(part_id)
+    remaining = []
+    with transaction.atomic():
+        for key in learning_keys(marking, part):
+            row = _decrement(key, manufacturer_id, part_id, finding_id)
+            if row is not None:
+                remaining.append(row)
+    return remaining
+
+
+def _decrement(key: str, manufacturer_id: int, part_id: int | None, finding_id):
+    row = (
+        KnownMarking.objects.select_for_update()
+        .filter(text_key=key, manufacturer_id=manufacturer_id, part_id=part_id)
+        .first()
+    )
+    if row is None:
+        return None
+    before = snapshot(row)
+    if row.confirmations <= 1:
+        record_change(None, row, "unlearn", before, None)
+        row.delete()
+        return None
+    changes = {"confirmations": F("confirmations") - 1}
+    if finding_id is not None and row.last_finding_id == finding_id:
+        changes["last_finding_id"] = None  # the finding it named no longer vouches for it
+    KnownMarking.objects.filter(pk=row.pk).update(**changes)
+    row.refresh_from_db()
+    record_change(None, row, "unlearn", before, snapshot(row))
     return row

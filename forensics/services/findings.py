@@ -5,7 +5,10 @@ that saved a marking commits; the finding row is its own outbox (status `unresol
 missing or older than `marking_changed_at`), so a task lost with a broker is re-enqueued by the sweep.
 
 A resolver answer is only ever *proposed*. Confirming is an analyst's act: it teaches the resolver the
-marking (`catalog.resolver.learn`) in the same transaction, and then runs the `CONFIRM_HOOKS`.
+marking (`catalog.resolver.learn`) in the same transaction, and then runs the `CONFIRM_HOOKS`. Every
+way out of `confirmed` (reject, unidentifiable, a new marking, deletion) takes that lesson back
+(`catalog.resolver.unlearn`) in the same transaction as that write, so a wrong confirmation stops steering the
+resolver once an analyst undoes it.
 """
 
 from __future__ import annotations
@@ -212,6 +215,8 @@ def update_finding(
         finding = Finding.objects.select_for_update().get(pk=finding.pk)
         before = finding_snapshot(finding)
         marking_changed = "marking" in fields and fields["marking"] != finding.marking
+        if marking_changed:
+            unteach_if_confirmed(finding)
         for name, value in fields.items():
             setattr(finding, name, value)
         if marking_changed:
@@ -240,7 +245,9 @@ def delete_finding(actor, finding: Finding) -> None:
     if not has_role(actor, ADMIN):
         raise PermissionDenied("Only admins delete findings.")
     with transaction.atomic():
+        finding = Finding.objects.select_for_update().filter(pk=finding.pk).first() or finding
         record_change(actor, finding, "delete", finding_snapshot(finding), None)
+        unteach_if_confirmed(finding)
         finding.delete()
 
 
@@ -403,6 +410,24 @@ def call_learn(marking: str, part_id, manufacturer_id, finding_id) -> None:
     resolver.learn(marking, part_id, manufacturer_id, finding_id)
 
 
+def call_unlearn(marking: str, part_id, manufacturer_id, finding_id) -> None:
+    from catalog import resolver
+
+    resolver.unlearn(marking, part_id, manufacturer_id, finding_id)
+
+
+def unteach_if_confirmed(finding: Finding) -> None:
+    """Take back what `finding`'s confirmation taught the resolver; call with the finding as it
+    was (status, marking, part, manufacturer) before it leaves `confirmed`, inside that write's
+    transaction. A confirmation with no marking or no manufacturer taught nothing."""
+    if (
+        finding.status == FindingStatus.CONFIRMED
+        and finding.manufacturer_id
+        and finding.marking.strip()
+    ):
+        call_unlearn(finding.marking, finding.part_id, finding.manufacturer_id, finding.pk)
+
+
 def resolve_finding(finding_id: int) -> str:
     """Resolve a finding's current marking and propose the best candidate. Idempotent.
 
@@ -507,6 +532,7 @@ def _close(finding_id: int, actor, status: str, reason: str) -> Finding:
         if finding.status == status:
             return finding
         before = finding_snapshot(finding)
+        unteach_if_confirmed(finding)
         finding.status = status
         finding.part = None
         finding.manufacturer = None
@@ -521,7 +547,7 @@ def _close(finding_id: int, actor, status: str, reason: str) -> Finding:
 
 
 def reject_finding(finding_id: int, actor, reason: str = "") -> Finding:
-    """The proposal (or earlier confirmation) is wrong; candidates stay for the record."""
+    """The proposal (or earlier confirmation, then unlearned) is wrong; candidates stay."""
     return _close(finding_id, actor, FindingStatus.REJECTED, reason)
 
 

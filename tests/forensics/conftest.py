@@ -7,10 +7,11 @@ from .findings_support import FakeResolver
 
 @pytest.fixture
 def fake_resolver(monkeypatch):
-    """A scripted resolver in place of `catalog.resolver.resolve`/`learn` (see findings_support)."""
+    """A scripted resolver in place of `catalog.resolver.resolve`/`learn`/`unlearn` (see findings_support)."""
     fake = FakeResolver()
     monkeypatch.setattr("catalog.resolver.resolve", fake.resolve, raising=False)
     monkeypatch.setattr("catalog.resolver.learn", fake.learn, raising=False)
+    monkeypatch.setattr("catalog.resolver.unlearn", fake.unlearn, raising=False)
     return fake
 
 

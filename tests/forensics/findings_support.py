@@ -1,6 +1,6 @@
 """Helpers for the findings tests: a scripted stand-in for the resolver and a small world.
 
-The fake replaces `catalog.resolver.resolve`/`learn` (the one interface forensics uses), so these
+The fake replaces `catalog.resolver.resolve`/`learn`/`unlearn` (the one interface forensics uses), so these
 tests pin the findings rules whatever the resolver's own heuristics answer.
 """
 
@@ -71,6 +71,7 @@ class FakeResolver:
         self.answers: dict[str, FakeResolution] = {}
         self.calls: list[str] = []
         self.learned: list[tuple] = []
+        self.unlearned: list[tuple] = []
         self.fail = False
 
     def answer(self, text, status="confident", candidates=(), date_code=None, lot_code=None):
@@ -84,6 +85,9 @@ class FakeResolver:
 
     def learn(self, marking, part_id, manufacturer_id, finding_id):
         self.learned.append((marking, part_id, manufacturer_id, finding_id))
+
+    def unlearn(self, marking, part_id, manufacturer_id, finding_id):
+        self.unlearned.append((marking, part_id, manufacturer_id, finding_id))
 
 
 def weapon_system(name="Test Drone") -> WeaponSystem:
