@@ -45,7 +45,7 @@ from forensics.models import (
     WeaponSystemAlias,
 )
 from forensics.roles import ADMIN, ANALYST, is_analyst
-from forensics.services import recoveries, stats
+from forensics.services import evidence, recoveries, stats
 from forensics.services.stats import TIER_ORDER
 from forensics.web import filtered, is_redacted, paginate, role_required
 
@@ -448,14 +448,84 @@ def _photo_grid_context(request, recovery):
     return {"recovery": recovery, "photos": page, "photos_pending": pending}
 
 
+def _upload_results_key(pk) -> str:
+    return f"upload-results-{int(pk)}"
+
+
 @role_required()
 def recovery_detail(request, pk):
     user = request.user
     recovery = get_object_or_404(_recoveries(user).select_related("created_by"), pk=pk)
-    return _render_recovery(request, recovery, CustodyEventForm() if is_analyst(user) else None)
+    key = _upload_results_key(pk)
+    upload = request.session.pop(key, None) if key in request.session else None
+    return _render_recovery(
+        request, recovery, CustodyEventForm() if is_analyst(user) else None, upload=upload
+    )
 
 
-def _render_recovery(request, recovery, custody_form, status=200):
+def _upload_report(user, results) -> dict:
+    """The batch service's per-file results as the page shows them (and the session keeps them
+    between the POST and the redirect): duplicates only among the photos `user` may see."""
+    visible = set(
+        Photo.objects.visible_to(user)
+        .filter(pk__in=[pk for result in results for pk in result.duplicate_of])
+        .values_list("pk", flat=True)
+    )
+    files = []
+    for result in results:
+        if result.created:
+            files.append(
+                {
+                    "file": result.file,
+                    "created": True,
+                    "id": result.photo.pk,
+                    "state": result.photo.get_state_display(),
+                    "duplicate_of": [pk for pk in result.duplicate_of if pk in visible],
+                }
+            )
+        else:
+            files.append({"file": result.file, "created": False, "reason": result.reason})
+    created = sum(1 for result in results if result.created)
+    return {"files": files, "created": created, "refused": len(results) - created, "error": ""}
+
+
+@role_required(*WRITERS)
+def recovery_upload(request, pk):
+    """The recovery page's upload form without JavaScript: the files go through the same batch
+    service as `POST /api/v1/recoveries/{id}/photos/` (the drag-and-drop script's endpoint), with
+    the same limits. When a file was kept: redirect to the recovery page, which shows each file's
+    result once; when every file was refused: the page again with the reasons and a 4xx status."""
+    recovery = get_object_or_404(_recoveries(request.user).select_related("created_by"), pk=pk)
+    if request.method != "POST":
+        return redirect(reverse("forensics:recovery-detail", args=[pk]) + "#photos-h")
+    limit = settings.MAX_UPLOAD_FILES
+    declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    error, status = "", 400
+    if declared > settings.MAX_UPLOAD_BYTES * limit + 1048576:
+        error, status = "The request is larger than any accepted upload.", 413
+    else:
+        files = request.FILES.getlist("files")
+        if not files:
+            error = "Choose one or more photos to upload."
+        elif len(files) > limit:
+            error, status = f"At most {limit} files per upload; send them in several.", 413
+    if error:
+        upload = {"files": [], "created": 0, "refused": 0, "error": error}
+        return _render_recovery(request, recovery, CustodyEventForm(), status=status, upload=upload)
+    caption = request.POST.get("caption", "").strip()
+    results = evidence.accept_uploads(recovery, files, request.user, caption=caption)
+    upload = _upload_report(request.user, results)
+    if upload["created"]:
+        request.session[_upload_results_key(pk)] = upload
+        kept = upload["created"]
+        messages.success(request, f"{kept} photo{'s' if kept != 1 else ''} uploaded.")
+        return redirect(reverse("forensics:recovery-detail", args=[pk]) + "#photos-h")
+    statuses = {result.status for result in results}
+    status = statuses.pop() if len(statuses) == 1 else 400
+    return _render_recovery(request, recovery, CustodyEventForm(), status=status, upload=upload)
+
+
+def _render_recovery(request, recovery, custody_form, status=200, upload=None):
     user = request.user
     findings = listed_findings(
         Finding.objects.visible_to(user).filter(recovery=recovery).order_by("id")
@@ -466,6 +536,8 @@ def _render_recovery(request, recovery, custody_form, status=200):
         "redacted": is_redacted(user),
         "can_write": is_analyst(user),
         "custody_form": custody_form,
+        "upload": upload,
+        "max_upload_files": settings.MAX_UPLOAD_FILES,
         "max_upload_bytes": settings.MAX_UPLOAD_BYTES,
         "max_upload_megapixels": settings.MAX_UPLOAD_PIXELS // 1_000_000,
         # Files go one request each; SQLite takes one writer at a time, PostgreSQL several.

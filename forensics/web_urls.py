@@ -25,6 +25,7 @@ forensics_pages = (
         path("recoveries/<int:pk>/edit/", views.recovery_edit, name="recovery-edit"),
         path("recoveries/<int:pk>/custody/", views.recovery_custody, name="recovery-custody"),
         path("recoveries/<int:pk>/photos/", views.recovery_photos, name="recovery-photos"),
+        path("recoveries/<int:pk>/upload/", views.recovery_upload, name="recovery-upload"),
         path(
             "recoveries/<int:recovery_pk>/findings/new/",
             views_findings.finding_create,

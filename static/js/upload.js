@@ -1,12 +1,25 @@
 /* Photo upload on a recovery page: drop files on the zone or choose them; each file goes in its
    own request to POST /api/v1/recoveries/{id}/photos/ (field `files`) with the CSRF token, with
    a progress bar; the per-file answer says "uploaded as photo N" (with possible duplicates) or
-   why it was refused. When all are done, the photo grid reloads (htmx event "photos-uploaded"). */
+   why it was refused. When all are done, the photo grid reloads (htmx event "photos-uploaded").
+   The zone is a plain multipart form that works without this script (the page's upload view,
+   same batch service); the script takes it over: files go as soon as they are chosen, so its
+   submit button is hidden. */
 (function () {
   "use strict";
   var zone = document.querySelector(".dropzone[data-upload-url]");
   if (!zone) return;
   var input = zone.querySelector("input[type=file]");
+  var caption = zone.querySelector("input[name=caption]");
+  var submit = zone.querySelector("[type=submit]");
+  if (submit) submit.hidden = true;
+  zone.addEventListener("submit", function (event) {
+    event.preventDefault();
+    if (input.files.length) {
+      add(input.files);
+      input.value = "";
+    }
+  });
   var list = document.querySelector(".upload-list");
   var url = zone.getAttribute("data-upload-url");
   var maxBytes = Number(zone.getAttribute("data-max-bytes")) || 0;
@@ -97,6 +110,7 @@
     job.view.status.textContent = "uploading…";
     var data = new FormData();
     data.append("files", job.file, job.file.name);
+    if (caption && caption.value.trim()) data.append("caption", caption.value.trim());
     var xhr = new XMLHttpRequest();
     xhr.open("POST", url);
     xhr.setRequestHeader("X-CSRFToken", csrfToken());
