@@ -12,7 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from forensics.audit import record_change, snapshot
-from forensics.models import CustodyAction, CustodyEvent, Recovery
+from forensics.models import CustodyAction, CustodyEvent, Recovery, Sharing
+from forensics.services.notifications import notify_recovery_shared
 
 
 def _actor_fields(actor) -> dict:
@@ -84,13 +85,22 @@ def create_recovery(
 
 
 def update_recovery(recovery: Recovery, data: dict, actor) -> Recovery:
+    """Change a recovery (the API and the pages both come here), audited.
+
+    When its sharing leaves TLP:RED, the manufacturers of its confirmed findings, who were not told
+    while it was RED, are notified in this same transaction (the outbox rows commit with the
+    change; a notification already written is never written twice). The row lock makes two
+    concurrent widenings see RED only once on PostgreSQL.
+    """
     with transaction.atomic():
-        before = snapshot(Recovery.objects.get(pk=recovery.pk))
+        before = snapshot(Recovery.objects.select_for_update().get(pk=recovery.pk))
         for name, value in data.items():
             setattr(recovery, name, value)
         recovery.full_clean()
         recovery.save()
         record_change(actor, recovery, "update", before, snapshot(recovery))
+        if before["sharing"] == Sharing.RED and recovery.sharing != Sharing.RED:
+            notify_recovery_shared(recovery)
     return recovery
 
 
