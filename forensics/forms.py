@@ -277,7 +277,9 @@ class CustodyEventForm(forms.Form):
 
 
 class FindingForm(forms.Form):
-    """A finding as an analyst records it; the photo and its crop box are optional."""
+    """A finding as an analyst records it; the photo and its crop box are optional. A finding
+    with several photos is edited without the photo fields here: `PhotoLinkFormSet` holds one
+    row per photo."""
 
     marking = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2, "autocomplete": "off", "spellcheck": "false"}),
@@ -336,13 +338,7 @@ class FindingForm(forms.Form):
         data = super().clean()
         if "photo" not in self.fields:
             return data
-        box = [data.get(name) for name in self.BOX]
-        if any(v is not None for v in box) and not data.get("photo"):
-            self.add_error("photo", "A box is drawn on a photo: choose the photo.")
-        elif any(v is None for v in box) and any(v is not None for v in box):
-            for name, value in zip(self.BOX, box, strict=True):
-                if value is None and name not in self.errors:
-                    self.add_error(name, "A box needs its left, top, width and height.")
+        _check_box(self, data, self.BOX)
         return data
 
     def service_fields(self) -> dict:
@@ -366,6 +362,77 @@ class FindingForm(forms.Form):
             initial["photo"] = link.photo_id
             initial.update({name: getattr(link, name) for name in cls.BOX})
         return initial
+
+
+def _check_box(form: forms.Form, data: dict, names: tuple[str, ...]) -> None:
+    """A box needs a photo, and all four of its numbers or none (errors beside the fields)."""
+    box = [data.get(name) for name in names]
+    if any(v is not None for v in box) and not data.get("photo"):
+        form.add_error("photo", "A box is drawn on a photo: choose the photo.")
+    elif any(v is None for v in box) and any(v is not None for v in box):
+        for name, value in zip(names, box, strict=True):
+            if value is None and name not in form.errors:
+                form.add_error(name, "A box needs its left, top, width and height.")
+
+
+class PhotoLinkForm(forms.Form):
+    """One photo of a finding that has several, with its crop box: a linked photo is fixed (its
+    box may change, or the link be removed); the formset's extra row adds another photo."""
+
+    photo = forms.ModelChoiceField(queryset=Photo.objects.none(), required=False)
+    crop_x = forms.IntegerField(min_value=0, required=False, label="Box left (px)")
+    crop_y = forms.IntegerField(min_value=0, required=False, label="Box top (px)")
+    crop_width = forms.IntegerField(min_value=1, required=False, label="Box width (px)")
+    crop_height = forms.IntegerField(min_value=1, required=False, label="Box height (px)")
+    remove = forms.BooleanField(required=False, label="Remove this photo from the finding")
+
+    def __init__(self, *args, recovery: Recovery, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["photo"].queryset = Photo.objects.filter(recovery=recovery).order_by("pk")
+        self.fields["photo"].label_from_instance = lambda p: f"Photo {p.pk}: {p.original_name}"
+        self.linked = bool(self.initial.get("photo"))
+        if self.linked:
+            self.fields["photo"].widget = forms.HiddenInput()
+        else:
+            self.fields["photo"].label = "Add a photo of this recovery"
+            del self.fields["remove"]
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("remove"):
+            _check_box(self, data, FindingForm.BOX)
+        return data
+
+    def link(self) -> dict | None:
+        data = getattr(self, "cleaned_data", None) or {}
+        if data.get("remove") or not data.get("photo"):
+            return None
+        return {"photo": data["photo"], **{name: data.get(name) for name in FindingForm.BOX}}
+
+    @classmethod
+    def initial_for(cls, finding: Finding) -> list[dict]:
+        return [
+            {"photo": link.photo_id, **{name: getattr(link, name) for name in FindingForm.BOX}}
+            for link in finding.finding_photos.all()
+        ]
+
+
+class BasePhotoLinkFormSet(forms.BaseFormSet):
+    def clean(self):
+        if any(self.errors):
+            return
+        ids = [link["photo"].pk for link in filter(None, (f.link() for f in self.forms))]
+        if len(ids) != len(set(ids)):
+            raise ValidationError("A photo is listed twice: it is already linked to this finding.")
+
+    def photo_links(self) -> list[dict]:
+        """The `photos` argument of the findings service: the kept links, in their order."""
+        return [link for link in (form.link() for form in self.forms) if link]
+
+
+PhotoLinkFormSet = forms.formset_factory(
+    PhotoLinkForm, formset=BasePhotoLinkFormSet, extra=1, max_num=100, validate_max=True
+)
 
 
 class ConfirmForm(forms.Form):

@@ -21,6 +21,8 @@ from forensics.forms import (
     ConfirmForm,
     FindingForm,
     FindingPageFilterSet,
+    PhotoLinkForm,
+    PhotoLinkFormSet,
     VerdictForm,
     apply_errors,
 )
@@ -32,6 +34,7 @@ from forensics.web import filtered, is_redacted, paginate, role_required
 from .views import WRITERS, audit_history, listed_findings, sortable
 
 MAX_PREVIEW_CHARS = 2000
+LINKS_PREFIX = "links"
 
 
 FINDING_COLUMNS = {
@@ -216,15 +219,32 @@ def finding_create(request, recovery_pk):
 
 @role_required(*WRITERS)
 def finding_edit(request, pk):
+    """Edit a finding. With one photo (or none) the form has the photo and box fields of the entry
+    form; with several, one row per linked photo (its box editable, the link removable) and a row
+    to add another: the service replaces the links with the rows kept, in one audited write."""
     finding = _visible_finding(request.user, pk)
     recovery = finding.recovery
-    with_photo = len(finding.finding_photos.all()) <= 1
-    if request.method == "POST":
-        form = FindingForm(request.POST, recovery=recovery, with_photo=with_photo)
-        if form.is_valid():
+    links = list(finding.finding_photos.all())
+    post = request.POST if request.method == "POST" else None
+    # The rows the page was drawn with decide, so a link added meanwhile is never dropped unseen.
+    several = f"{LINKS_PREFIX}-TOTAL_FORMS" in post if post is not None else len(links) > 1
+    photo_forms = None
+    if several:
+        photo_forms = PhotoLinkFormSet(
+            post,
+            prefix=LINKS_PREFIX,
+            initial=_posted_rows(post) if post is not None else PhotoLinkForm.initial_for(finding),
+            form_kwargs={"recovery": recovery},
+        )
+    with_photo = not several and len(links) <= 1
+    if post is not None:
+        form = FindingForm(post, recovery=recovery, with_photo=with_photo)
+        valid = [form.is_valid(), photo_forms.is_valid() if photo_forms is not None else True]
+        if all(valid):
+            photos = photo_forms.photo_links() if photo_forms is not None else form.photo_links()
             try:
                 services.update_finding(
-                    request.user, finding, photos=form.photo_links(), **form.service_fields()
+                    request.user, finding, photos=photos, **form.service_fields()
                 )
             except ValidationError as exc:
                 apply_errors(form, exc)
@@ -235,7 +255,13 @@ def finding_edit(request, pk):
         form = FindingForm(
             recovery=recovery, with_photo=with_photo, initial=FindingForm.initial_for(finding)
         )
-    return _render_form(request, form, recovery, finding)
+    return _render_form(request, form, recovery, finding, photo_forms=photo_forms, links=links)
+
+
+def _posted_rows(post) -> list[dict]:
+    """The linked photos of the rows the page was drawn with (its first INITIAL_FORMS rows)."""
+    count = min(max(_int_or_none(post.get(f"{LINKS_PREFIX}-INITIAL_FORMS")) or 0, 0), 100)
+    return [{"photo": post.get(f"{LINKS_PREFIX}-{i}-photo")} for i in range(count)]
 
 
 def _int_or_none(value):
@@ -245,8 +271,9 @@ def _int_or_none(value):
         return None
 
 
-def _render_form(request, form, recovery, finding):
-    """The entry form, with the resolver's reading of the marking and the boxed component."""
+def _render_form(request, form, recovery, finding, photo_forms=None, links=()):
+    """The entry form, with the resolver's reading of the marking and the boxed component (for
+    several photos: each row beside its stored crop)."""
     marking = form["marking"].value() or ""
     crop = None
     if "photo" in form.fields:
@@ -263,10 +290,26 @@ def _render_form(request, form, recovery, finding):
             "recovery": recovery,
             "finding": finding,
             "crop": crop,
+            "photo_forms": photo_forms,
+            "photo_rows": _photo_rows(photo_forms, links) if photo_forms is not None else [],
             "preview": _preview_context(marking) if marking.strip() else None,
         },
-        status=400 if form.errors else 200,
+        status=400 if form.errors or (photo_forms is not None and not _clean(photo_forms)) else 200,
     )
+
+
+def _clean(formset) -> bool:
+    return not formset.is_bound or formset.is_valid()
+
+
+def _photo_rows(photo_forms, links):
+    """(row form, the stored link it edits or None) for each row of the photo formset."""
+    by_photo = {link.photo_id: link for link in links}
+    rows = []
+    for row in photo_forms:
+        photo_id = _int_or_none(row.initial.get("photo")) if row.linked else None
+        rows.append((row, by_photo.get(photo_id)))
+    return rows
 
 
 def _preview_context(text: str) -> dict:
