@@ -19,6 +19,16 @@ from forensics.api.base import (
 from forensics.models import Finding, FindingPhoto, Photo, Recovery, WeaponSystem
 
 MAX_MARKING_LENGTH = 2000
+LISTED_PHOTOS = "listed_photos"
+
+
+class PhotoLinkListSerializer(serializers.ListSerializer):
+    """Reads a finding's photo links from the list's prefetched plain list when it is there
+    (`Prefetch(..., to_attr=LISTED_PHOTOS)`), else from the related manager as usual."""
+
+    def get_attribute(self, instance):
+        listed = getattr(instance, LISTED_PHOTOS, None)
+        return listed if listed is not None else super().get_attribute(instance)
 
 
 class WeaponSystemRefSerializer(serializers.ModelSerializer):
@@ -51,6 +61,7 @@ class FindingPhotoSerializer(serializers.ModelSerializer):
     class Meta:
         model = FindingPhoto
         fields = ["photo", "crop_x", "crop_y", "crop_width", "crop_height", "thumbnail", "display"]
+        list_serializer_class = PhotoLinkListSerializer
 
 
 class FindingSerializer(serializers.ModelSerializer):
@@ -154,6 +165,7 @@ class RedactedFindingPhotoSerializer(serializers.ModelSerializer):
     class Meta:
         model = FindingPhoto
         fields = ["photo", "crop_x", "crop_y", "crop_width", "crop_height", "thumbnail", "display"]
+        list_serializer_class = PhotoLinkListSerializer
         read_only_fields = fields
 
 

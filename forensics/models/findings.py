@@ -38,9 +38,13 @@ def organisation_family(user, org) -> list[int]:
 
 class FindingQuerySet(ScopedQuerySet):
     def visible_to(self, user):
-        """Analysts/admins: everything. Manufacturers: findings matched to their organisation or a
-        brand it owns, in recoveries shared at AMBER or wider. Other roles: GREEN and CLEAR.
-        Nobody else: nothing."""
+        """Analysts/admins: everything. Manufacturers: *confirmed* findings matched to their
+        organisation or a brand it owns, in recoveries shared at AMBER or wider (a proposal is the
+        resolver's guess, which may name the wrong company: it would show one maker's evidence to
+        another). Other roles: GREEN and CLEAR. Nobody else: nothing.
+
+        Photos, recoveries, comments, statistics, exports and the portal reach a manufacturer's
+        findings through this method, so the rule holds for all of them."""
         if has_role(user, ANALYST, ADMIN):
             return self
         if is_manufacturer(user):
@@ -49,6 +53,7 @@ class FindingQuerySet(ScopedQuerySet):
                 return self.none()
             return self.filter(
                 manufacturer_id__in=organisation_family(user, org),
+                status=FindingStatus.CONFIRMED,
                 recovery__sharing__in=SHARED_WITH_MANUFACTURERS,
             )
         if roles_of(user):
@@ -135,6 +140,8 @@ class Finding(models.Model):
             models.Index(fields=["part"]),
             models.Index(fields=["confidence"], name="finding_confidence"),
             models.Index(fields=["manufactured_from"], name="finding_manufactured_from"),
+            # "Made after" filters and their counts: an index-only range scan, not a table scan.
+            models.Index(fields=["manufactured_to", "recovery"], name="finding_manufactured_to"),
             # Statistics and counts read only these columns: an index-only scan on PostgreSQL.
             models.Index(
                 fields=[
