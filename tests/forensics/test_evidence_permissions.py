@@ -1,8 +1,8 @@
 """Who sees and does what: every role against every evidence endpoint, per sharing level.
 
 Analysts and admins: everything. Curators and researchers: GREEN and CLEAR, without EXIF or
-originals. Manufacturers: only AMBER-or-wider recoveries holding a finding matched to their
-organisation (or a brand it owns), and only the photos of those findings, redacted. No role:
+originals. Manufacturers: only AMBER-or-wider recoveries holding a confirmed finding matched to
+their organisation (or a brand it owns), and only the photos of those findings, redacted. No role:
 nothing. Manufacturer A never sees B's rows.
 """
 
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from forensics.models import Finding, FindingPhoto, Photo, Recovery
+from forensics.models import Finding, FindingPhoto, FindingStatus, Photo, Recovery
 from forensics.services import evidence
 from tests.factories import OrganisationFactory, PhotoFactory, RecoveryFactory, image_bytes
 
@@ -36,8 +36,10 @@ def processed_photo(recovery, seed):
     return photo
 
 
-def matched(recovery, maker, photo=None):
-    finding = Finding.objects.create(recovery=recovery, marking="MAX3490", manufacturer=maker)
+def matched(recovery, maker, photo=None, status=FindingStatus.CONFIRMED):
+    finding = Finding.objects.create(
+        recovery=recovery, marking="MAX3490", manufacturer=maker, status=status
+    )
     if photo is not None:
         FindingPhoto.objects.create(finding=finding, photo=photo)
     return finding

@@ -5,6 +5,7 @@ import json
 import pytest
 
 from forensics.models import Finding, FindingStatus, Sharing
+from forensics.services import findings as services
 
 from . import findings_support as support
 
@@ -148,7 +149,12 @@ def test_list_query_count_is_constant(client_for, users, maker_a, count_queries,
     part = support.part_of(maker_a, "LM358DR")
     for i in range(60):
         f = support.finding(
-            rec, f"LM358 {i}", manufacturer=maker_a, part=part, analyst=users["analyst"]
+            rec,
+            f"LM358 {i}",
+            manufacturer=maker_a,
+            part=part,
+            analyst=users["analyst"],
+            status=FindingStatus.CONFIRMED,  # what a manufacturer sees
         )
         f.finding_photos.create(photo=support.photo(rec, f"p{i}.jpg"), crop_x=1, crop_y=1,
                                 crop_width=5, crop_height=5)  # fmt: skip
@@ -157,8 +163,64 @@ def test_list_query_count_is_constant(client_for, users, maker_a, count_queries,
     counts = []
     for size in (5, 50):
         with count_queries() as ctx:
-            response = client.get(URL, {"page_size": size, "status": "unresolved,proposed"})
+            response = client.get(URL, {"page_size": size, "status": "confirmed"})
         assert response.status_code == 200
         assert len(response.json()["results"]) == size
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1]
+
+
+def test_manufacturer_does_not_see_a_proposed_finding_of_its_own_part_sees_it_once_confirmed(
+    client_for, users, maker_a, fake_resolver
+):
+    """A proposal is the resolver's guess and may name the wrong company: a manufacturer sees a
+    finding (and the photo and recovery it reaches through it) only once an analyst confirms it,
+    the same way in the API, its exports and statistics, and the portal."""
+    part = support.part_of(maker_a, "LM258DR")
+    rec = support.recovery(Sharing.AMBER)
+    photo = support.photo(rec)
+    finding = support.finding(
+        rec, "LM258DR 2231", part=part, manufacturer=maker_a, status=FindingStatus.PROPOSED
+    )
+    finding.photos.add(photo)
+    client = client_for("manufacturer_a")
+    client.force_login(users["manufacturer_a"])  # the portal pages read the session
+
+    def seen() -> dict:
+        export = b"".join(client.get(f"{URL}export.csv", {"status": ""}).streaming_content).decode()
+        stats = client.get("/api/v1/statistics/", {"status": "all"}).json()
+        return {
+            "list": [r["id"] for r in client.get(URL, {"status": ""}).json()["results"]],
+            "detail": client.get(f"{URL}{finding.pk}/").status_code,
+            "photo": client.get(f"/api/v1/photos/{photo.pk}/").status_code,
+            "recovery": client.get(f"/api/v1/recoveries/{rec.pk}/").status_code,
+            "export": "LM258DR 2231" in export,
+            "stats": stats["total"],
+            "portal": client.get(f"/portal/findings/{finding.pk}/").status_code,
+        }
+
+    hidden = {
+        "list": [],
+        "detail": 404,
+        "photo": 404,
+        "recovery": 404,
+        "export": False,
+        "stats": 0,
+        "portal": 404,
+    }
+    assert seen() == hidden
+
+    services.confirm_finding(finding.pk, users["analyst"])
+    assert seen() == {
+        "list": [finding.pk],
+        "detail": 200,
+        "photo": 200,
+        "recovery": 200,
+        "export": True,
+        "stats": 1,
+        "portal": 200,
+    }
+    assert client_for("manufacturer_b").get(f"{URL}{finding.pk}/").status_code == 404
+
+    services.reject_finding(finding.pk, users["analyst"], "Not Maker A's")
+    assert seen() == hidden
