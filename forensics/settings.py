@@ -151,6 +151,9 @@ MAX_UPLOAD_PIXELS = int(os.environ.get("MAX_UPLOAD_PIXELS", 100_000_000))
 MAX_UPLOAD_FILES = int(os.environ.get("MAX_UPLOAD_FILES", 50))
 PHOTO_PROCESSING_MAX_ATTEMPTS = int(os.environ.get("PHOTO_PROCESSING_MAX_ATTEMPTS", 5))
 PHOTO_STALE_SECONDS = int(os.environ.get("PHOTO_STALE_SECONDS", 600))
+# The dashboard's aggregates are cached (Django's default per-process cache) under a key that
+# changes with every audited write; this only bounds how long a racing write can go unseen.
+DASHBOARD_CACHE_SECONDS = int(os.environ.get("DASHBOARD_CACHE_SECONDS", 60))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -21,7 +21,6 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
-from catalog.models import Organisation, Part
 from forensics import crops
 from forensics.forms import (
     AtlasFilterSet,
@@ -47,6 +46,7 @@ from forensics.models import (
 from forensics.roles import ADMIN, ANALYST, is_analyst
 from forensics.services import evidence, recoveries, stats
 from forensics.services.stats import TIER_ORDER
+from forensics.templatetags.pages import MAX_TABLE_ROWS
 from forensics.web import filtered, is_redacted, paginate, role_required
 
 from .filters import WeaponSystemFilterSet
@@ -164,9 +164,14 @@ def _country_rows(statistics, scope):
 
 
 def _owner_rows(statistics, scope):
+    """One row per owner; only the rows the numbers table lists get a link and their brands
+    (a large data set has hundreds of owners, the rest are summed into one row)."""
     rows = []
-    for group in statistics["by_manufacturer"]:
+    for index, group in enumerate(statistics["by_manufacturer"]):
         owner = group["owner"]
+        if index >= MAX_TABLE_ROWS:
+            rows.append({"label": owner["name"], "value": group["count"]})
+            continue
         makers = group["manufacturers"]
         several = len(makers) > 1 or (makers and makers[0]["id"] != owner["id"])
         rows.append(
@@ -215,29 +220,16 @@ def dashboard(request):
     form = DashboardForm(request.GET or None)
     params = form.statistics_params() if form.is_valid() else {"status": "confirmed"}
     try:
-        statistics = stats.finding_statistics(user, params)
+        figures = stats.dashboard_figures(user, params)
     except ValidationError as exc:
         apply_errors(form, exc)
-        statistics = stats.finding_statistics(user, {"status": "confirmed"})
+        params = {"status": "confirmed"}
+        figures = stats.dashboard_figures(user, params)
+    statistics, by_status = figures["statistics"], figures["by_status"]
+    statuses = [(label, by_status.get(value, 0), value) for value, label in FindingStatus.choices]
     findings = Finding.objects.visible_to(user)
     if params.get("weapon_system"):
         findings = findings.filter(recovery__weapon_system_id=params["weapon_system"])
-    by_status = dict(  # COUNT(status): an index-only scan of the status index
-        findings.order_by()
-        .values_list("status")
-        .annotate(n=Count("status"))
-        .values_list("status", "n")
-    )
-    statuses = [(label, by_status.get(value, 0), value) for value, label in FindingStatus.choices]
-    analyst = is_analyst(user)
-    counts = {
-        "findings": sum(by_status.values()),
-        "recoveries": Recovery.objects.visible_to(user).count(),
-        # Evidence workload, for analysts; others reach photos through findings.
-        "photos": Photo.objects.visible_to(user).count() if analyst else None,
-        "parts": Part.objects.visible_to(user).count(),
-        "manufacturers": Organisation.objects.visible_to(user).filter(is_manufacturer=True).count(),
-    }
     recent = listed_findings(findings.order_by("-created_at", "-id"))[:RECENT_FINDINGS]
     scope = {**params, "_list": reverse("forensics:finding-list")}
     return render(
@@ -246,7 +238,7 @@ def dashboard(request):
         {
             "form": form,
             "statistics": statistics,
-            "counts": counts,
+            "counts": figures["counts"],
             "statuses": statuses,
             "country_rows": _country_rows(statistics, scope),
             "owner_rows": _owner_rows(statistics, scope),

@@ -12,13 +12,18 @@ quoted outside. `status=confirmed,proposed` (any FindingStatus list) or `status=
 
 from __future__ import annotations
 
-from collections import Counter
+import hashlib
+import json
+from collections import Counter, defaultdict
 
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 
-from catalog.models import Organisation
-from forensics.models import FindingStatus, WeaponSystem
+from catalog.models import Organisation, Part
+from forensics.models import AuditRecord, Finding, FindingStatus, Photo, Recovery, WeaponSystem
+from forensics.roles import is_analyst, organisation_of, roles_of
 
 from .findings import findings_for
 
@@ -49,11 +54,13 @@ def _echo_filters(params, status: str) -> dict:
     return echo
 
 
-def _grouped(queryset) -> list[dict]:
-    """(manufacturer, tier) groups with their export-control buckets: the one heavy query.
+def _grouped(queryset) -> list[tuple]:
+    """(manufacturer, tier, count, after, possibly after, before) per (manufacturer, tier) group:
+    the one heavy query.
 
     Counts read `recovery_id` (never null) rather than `id`, so that the covering index
-    `finding_stats_cover` answers without visiting the table.
+    `finding_stats_cover` answers without visiting the table. Tuples, not dicts: a large data
+    set has thousands of groups.
     """
     not_after = Q(after_export_controls=False)
     return list(
@@ -71,6 +78,9 @@ def _grouped(queryset) -> list[dict]:
                 & Q(possibly_after_export_controls=False, manufactured_to__isnull=False),
             ),
         )
+        .values_list(
+            "manufacturer_id", "part__chpl_tier", "count", "after", "possibly_after", "before"
+        )
     )
 
 
@@ -81,22 +91,23 @@ def finding_statistics(user, params=None) -> dict:
     merged.update(status)
     queryset = findings_for(user, merged)
     echo = _echo_filters(params, status["status"])
-    groups = _grouped(queryset)
 
-    per_maker: Counter = Counter()
-    per_tier: Counter = Counter()
-    buckets: Counter = Counter()
-    for row in groups:
-        per_maker[row["manufacturer_id"]] += row["count"]
-        per_tier[row["part__chpl_tier"] or None] += row["count"]
-        dated = row["after"] + row["possibly_after"] + row["before"]
-        buckets.update(
-            after=row["after"],
-            possibly_after=row["possibly_after"],
-            before=row["before"],
-            unknown=row["count"] - dated,
-        )
+    per_maker: dict = defaultdict(int)
+    per_tier: dict = defaultdict(int)
+    after = possibly_after = before = 0
+    for maker_id, tier, count, n_after, n_possibly, n_before in _grouped(queryset):
+        per_maker[maker_id] += count
+        per_tier[tier or None] += count
+        after += n_after
+        possibly_after += n_possibly
+        before += n_before
     total = sum(per_maker.values())
+    buckets = {
+        "after": after,
+        "possibly_after": possibly_after,
+        "before": before,
+        "unknown": total - after - possibly_after - before,
+    }
     orgs = {
         org["id"]: org
         for org in Organisation.objects.filter(pk__in=[pk for pk in per_maker if pk]).values(
@@ -155,5 +166,73 @@ def finding_statistics(user, params=None) -> dict:
         "export_controls": {
             **{bucket: buckets[bucket] for bucket in BUCKETS},
             **{f"share_{bucket}": _share(buckets[bucket], total) for bucket in BUCKETS},
+        },
+    }
+
+
+# ------------------------------------------------------------------------------------ dashboard
+
+
+def change_token() -> int:
+    """The newest audit record's id (one index probe). Every write to evidence, findings and the
+    catalog leaves an audit record in its transaction, so figures cached under this token stay
+    current until the next write."""
+    return AuditRecord.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+
+def _cache_key(user, params: dict) -> str:
+    """Per user (visibility follows the user's roles and organisation, both in the key too),
+    per parameters and per change token."""
+    organisation = organisation_of(user)
+    scope = [
+        str(user.pk),
+        ",".join(sorted(roles_of(user))),
+        str(organisation.pk if organisation else ""),
+        json.dumps(params, sort_keys=True, default=str),
+        str(change_token()),
+    ]
+    return "dashboard:" + hashlib.sha256("|".join(scope).encode()).hexdigest()
+
+
+def dashboard_figures(user, params: dict) -> dict:
+    """The dashboard's aggregates: the statistics document, findings per status and the counts,
+    over what `user` may see. `params`: `status` and `weapon_system` as the statistics take them.
+
+    These scan every visible finding and photo, so they are cached (Django's cache) for
+    DASHBOARD_CACHE_SECONDS under a key that changes with every audited write; the TTL only bounds
+    the rare case of a write committing after a later one was already seen (docs/pages.md).
+    Raises ValidationError for a bad weapon system, like `finding_statistics`.
+    """
+    key = _cache_key(user, params)
+    figures = cache.get(key)
+    if figures is None:
+        figures = _dashboard_figures(user, params)
+        cache.set(key, figures, settings.DASHBOARD_CACHE_SECONDS)
+    return figures
+
+
+def _dashboard_figures(user, params: dict) -> dict:
+    statistics = finding_statistics(user, params)
+    findings = Finding.objects.visible_to(user)
+    if params.get("weapon_system"):
+        findings = findings.filter(recovery__weapon_system_id=params["weapon_system"])
+    by_status = dict(  # COUNT(status): an index-only scan of the status index
+        findings.order_by()
+        .values_list("status")
+        .annotate(n=Count("status"))
+        .values_list("status", "n")
+    )
+    return {
+        "statistics": statistics,
+        "by_status": by_status,
+        "counts": {
+            "findings": sum(by_status.values()),
+            "recoveries": Recovery.objects.visible_to(user).count(),
+            # Evidence workload, for analysts; others reach photos through findings.
+            "photos": Photo.objects.visible_to(user).count() if is_analyst(user) else None,
+            "parts": Part.objects.visible_to(user).count(),
+            "manufacturers": Organisation.objects.visible_to(user)
+            .filter(is_manufacturer=True)
+            .count(),
         },
     }
