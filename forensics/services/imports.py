@@ -392,9 +392,10 @@ def _gur_apply(parsed: dict, recovery: Recovery, maker_id, not_identified, owner
         finding.save()
         record_change(actor, finding, "import", None, snapshot(finding))
         report.created += 1
-        _after_gur_write(finding, report)
+        _after_gur_write(finding, None, report)
         return
     before = snapshot(finding)
+    taught = _lesson(finding)
     marking_changed = finding.marking != parsed["marking"]
     for name, value in published.items():
         setattr(finding, name, value)
@@ -421,7 +422,7 @@ def _gur_apply(parsed: dict, recovery: Recovery, maker_id, not_identified, owner
     finding.save()
     record_change(actor, finding, "import-update", before, snapshot(finding))
     report.updated += 1
-    _after_gur_write(finding, report)
+    _after_gur_write(finding, taught, report)
 
 
 def _set_gur_status(finding: Finding, maker_id, not_identified: bool, owners) -> None:
@@ -439,13 +440,34 @@ def _set_gur_status(finding: Finding, maker_id, not_identified: bool, owners) ->
         finding.confirmed_at = timezone.now()
 
 
-def _after_gur_write(finding: Finding, report: ImportReport) -> None:
-    if finding.status == FindingStatus.CONFIRMED and finding.manufacturer_id and finding.marking:
-        finding_services.call_learn(
-            finding.marking, finding.part_id, finding.manufacturer_id, finding.pk
-        )
-        report.taught += 1
-    elif finding.status == FindingStatus.UNRESOLVED:
+def _lesson(finding: Finding) -> tuple[str, int | None, int] | None:
+    """(marking, part, manufacturer) a confirmed finding has taught the resolver, or None: a
+    confirmation without a marking or a manufacturer teaches nothing (as `unteach_if_confirmed`)."""
+    if (
+        finding.status == FindingStatus.CONFIRMED
+        and finding.manufacturer_id
+        and finding.marking.strip()
+    ):
+        return finding.marking, finding.part_id, finding.manufacturer_id
+    return None
+
+
+def _after_gur_write(finding: Finding, taught, report: ImportReport) -> None:
+    """Keep the resolver's lessons in step with the row just written, in the import's transaction.
+
+    `taught` is what the row had taught before this write (None for a new row). The resolver learns
+    a row once, when it is first confirmed; a re-run that changes its marking, part or manufacturer
+    takes the old lesson back and teaches the new one, and one that changes anything else (notes,
+    category, source URL) teaches nothing, so `KnownMarking.confirmations` counts each finding once.
+    """
+    lesson = _lesson(finding)
+    if lesson != taught:
+        if taught is not None:
+            finding_services.call_unlearn(*taught, finding.pk)
+        if lesson is not None:
+            finding_services.call_learn(*lesson, finding.pk)
+            report.taught += 1
+    if finding.status == FindingStatus.UNRESOLVED:
         finding_services.enqueue_resolution(finding.pk)
         report.to_resolve += 1
 
