@@ -100,13 +100,17 @@ class RecoveryAdmin(AuditedAdminMixin, admin.ModelAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user
+        """A change goes through `update_recovery`, as the API and the pages do: one audit record
+        ("update", as the mixin writes), and the notifications held back while the recovery was
+        TLP:RED written in the same transaction when its sharing leaves RED."""
+        if change:
+            recoveries.update_recovery(obj, {}, request.user)  # the form has set obj's fields
+            return
+        obj.created_by = request.user
         super().save_model(request, obj, form, change)
-        if not change:
-            recoveries.add_custody_event(
-                obj, request.user, "received", note="Recovery recorded in the catalog."
-            )
+        recoveries.add_custody_event(
+            obj, request.user, "received", note="Recovery recorded in the catalog."
+        )
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not CustodyEvent:
