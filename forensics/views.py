@@ -43,6 +43,7 @@ from forensics.models import (
     WeaponSystem,
     WeaponSystemAlias,
 )
+from forensics.models.findings import LISTED_PHOTOS
 from forensics.roles import ADMIN, ANALYST, is_analyst
 from forensics.services import evidence, recoveries, stats
 from forensics.services.stats import TIER_ORDER
@@ -112,7 +113,8 @@ def sortable(request, columns: dict, default: tuple, *, param: str = "ordering")
 
 
 def finding_photo_links():
-    """A finding's photos, oldest link first, with only what thumbnails and crops need."""
+    """A finding's photos, oldest link first, with only what thumbnails and crops need, as a plain
+    list (`finding.photo_links()`; a related manager's queryset per row cost ~0.5 ms a row)."""
     return Prefetch(
         "finding_photos",
         queryset=FindingPhoto.objects.select_related("photo")
@@ -131,6 +133,7 @@ def finding_photo_links():
         )
         .annotate(orientation=KeyTextTransform("Orientation", "photo__exif"))
         .order_by("id"),
+        to_attr=LISTED_PHOTOS,
     )
 
 

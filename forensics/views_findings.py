@@ -151,7 +151,7 @@ def _finding_context(request, finding):
         "can_write": analyst,
         "pending": _pending(finding),
         "candidates": [] if is_redacted(user) else _candidates(finding),
-        "links": list(finding.finding_photos.all()),
+        "links": finding.photo_links(),
         "history": audit_history(finding) if analyst else [],
         "reject_form": VerdictForm(prefix="reject"),
         "unidentifiable_form": VerdictForm(prefix="unidentifiable"),
@@ -224,7 +224,7 @@ def finding_edit(request, pk):
     to add another: the service replaces the links with the rows kept, in one audited write."""
     finding = _visible_finding(request.user, pk)
     recovery = finding.recovery
-    links = list(finding.finding_photos.all())
+    links = finding.photo_links()
     post = request.POST if request.method == "POST" else None
     # The rows the page was drawn with decide, so a link added meanwhile is never dropped unseen.
     several = f"{LINKS_PREFIX}-TOTAL_FORMS" in post if post is not None else len(links) > 1

@@ -17,9 +17,9 @@ from forensics.api.base import (
     clearance,
 )
 from forensics.models import Finding, FindingPhoto, Photo, Recovery, WeaponSystem
+from forensics.models.findings import LISTED_PHOTOS
 
 MAX_MARKING_LENGTH = 2000
-LISTED_PHOTOS = "listed_photos"
 
 
 class PhotoLinkListSerializer(serializers.ListSerializer):

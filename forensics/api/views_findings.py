@@ -21,12 +21,12 @@ from forensics.api.base import AuditedModelViewSet, RolePermission
 from forensics.api.pagination import Pagination
 from forensics.filters import FindingFilterSet
 from forensics.models import Finding, FindingPhoto, Recovery
+from forensics.models.findings import LISTED_PHOTOS
 from forensics.roles import ADMIN, ALL_ROLES, ANALYST
 from forensics.services import exports, stats
 from forensics.services import findings as services
 
 from .serializers_findings import (
-    LISTED_PHOTOS,
     ConfirmSerializer,
     FindingSerializer,
     VerdictSerializer,

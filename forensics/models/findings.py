@@ -61,6 +61,11 @@ class FindingQuerySet(ScopedQuerySet):
         return self.none()
 
 
+LISTED_PHOTOS = "listed_photos"
+"""Where lists put a finding's prefetched photo links (`Prefetch(..., to_attr=LISTED_PHOTOS)`): a
+plain list, not a related manager's queryset cloned for every row."""
+
+
 class Finding(models.Model):
     recovery = models.ForeignKey(
         "forensics.Recovery", on_delete=models.PROTECT, related_name="findings"
@@ -159,6 +164,13 @@ class Finding(models.Model):
 
     def __str__(self):
         return f"Finding {self.pk}: {self.marking[:60]}"
+
+    def photo_links(self) -> list:
+        """The finding's photo links, oldest first: the list a page prefetched, else one query."""
+        listed = getattr(self, LISTED_PHOTOS, None)
+        if listed is not None:
+            return listed
+        return list(self.finding_photos.order_by("id"))
 
 
 class FindingPhoto(models.Model):
