@@ -109,7 +109,7 @@ class Finding(models.Model):
     date_code_rule = models.CharField(max_length=40, blank=True)
     manufactured_from = models.DateField(null=True, blank=True)
     manufactured_to = models.DateField(null=True, blank=True)
-    after_export_controls = models.BooleanField(default=False, db_index=True)
+    after_export_controls = models.BooleanField(default=False)
     possibly_after_export_controls = models.BooleanField(default=False)
     lot_code = models.CharField(max_length=60, blank=True)
     source_url = models.URLField(max_length=500, blank=True)
@@ -145,6 +145,11 @@ class Finding(models.Model):
             models.Index(fields=["part"]),
             models.Index(fields=["confidence"], name="finding_confidence"),
             models.Index(fields=["manufactured_from"], name="finding_manufactured_from"),
+            # "Made after the controls", alone or for a maker, an owner's brands or a country (a
+            # literal id list): counted by an index-only scan.
+            models.Index(
+                fields=["after_export_controls", "manufacturer"], name="finding_after_maker"
+            ),
             # "Made after" filters and their counts: an index-only range scan, not a table scan.
             models.Index(fields=["manufactured_to", "recovery"], name="finding_manufactured_to"),
             # Statistics and counts read only these columns: an index-only scan on PostgreSQL.
