@@ -458,14 +458,9 @@ def recovery_detail(request, pk):
     )
 
 
-def _upload_report(user, results) -> dict:
+def _upload_report(results) -> dict:
     """The batch service's per-file results as the page shows them (and the session keeps them
-    between the POST and the redirect): duplicates only among the photos `user` may see."""
-    visible = set(
-        Photo.objects.visible_to(user)
-        .filter(pk__in=[pk for result in results for pk in result.duplicate_of])
-        .values_list("pk", flat=True)
-    )
+    between the POST and the redirect)."""
     files = []
     for result in results:
         if result.created:
@@ -475,7 +470,7 @@ def _upload_report(user, results) -> dict:
                     "created": True,
                     "id": result.photo.pk,
                     "state": result.photo.get_state_display(),
-                    "duplicate_of": [pk for pk in result.duplicate_of if pk in visible],
+                    "duplicate_of": result.duplicate_of,
                 }
             )
         else:
@@ -493,23 +488,23 @@ def recovery_upload(request, pk):
     recovery = get_object_or_404(_recoveries(request.user).select_related("created_by"), pk=pk)
     if request.method != "POST":
         return redirect(reverse("forensics:recovery-detail", args=[pk]) + "#photos-h")
-    limit = settings.MAX_UPLOAD_FILES
-    declared = int(request.META.get("CONTENT_LENGTH") or 0)
     error, status = "", 400
-    if declared > settings.MAX_UPLOAD_BYTES * limit + 1048576:
-        error, status = "The request is larger than any accepted upload.", 413
-    else:
+    try:
+        evidence.check_upload_size(int(request.META.get("CONTENT_LENGTH") or 0))
         files = request.FILES.getlist("files")
         if not files:
             error = "Choose one or more photos to upload."
-        elif len(files) > limit:
-            error, status = f"At most {limit} files per upload; send them in several.", 413
+        else:
+            evidence.check_upload_count(len(files))
+    except evidence.UploadRefused as refused:
+        error, status = refused.reason, refused.status
     if error:
         upload = {"files": [], "created": 0, "refused": 0, "error": error}
         return _render_recovery(request, recovery, CustodyEventForm(), status=status, upload=upload)
     caption = request.POST.get("caption", "").strip()
     results = evidence.accept_uploads(recovery, files, request.user, caption=caption)
-    upload = _upload_report(request.user, results)
+    evidence.hide_unseen_duplicates(request.user, results)
+    upload = _upload_report(results)
     if upload["created"]:
         request.session[_upload_results_key(pk)] = upload
         kept = upload["created"]

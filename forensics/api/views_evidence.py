@@ -7,7 +7,6 @@ atomic and audited.
 
 import json
 
-from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -272,26 +271,19 @@ class RecoveryViewSet(ClearanceSerializerMixin, AuditedModelViewSet):
         return self._upload(request, recovery)
 
     def _upload(self, request, recovery):
-        limit_files = settings.MAX_UPLOAD_FILES
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-        if declared > settings.MAX_UPLOAD_BYTES * limit_files + 1048576:
-            raise evidence_refusal(
-                "too_large", "The request is larger than any accepted upload.", 413
-            )
-        files = request.FILES.getlist("files") + request.FILES.getlist("file")
-        if not files:
-            raise ValidationError({"files": "Attach one or more image files in the `files` field."})
-        if len(files) > limit_files:
-            raise evidence_refusal(
-                "too_many_files", f"At most {limit_files} files per request; send several.", 413
-            )
+        try:
+            evidence.check_upload_size(int(request.META.get("CONTENT_LENGTH") or 0))
+            files = request.FILES.getlist("files") + request.FILES.getlist("file")
+            if not files:
+                raise ValidationError(
+                    {"files": "Attach one or more image files in the `files` field."}
+                )
+            evidence.check_upload_count(len(files))
+        except evidence.UploadRefused as refused:
+            raise evidence_refusal(refused.code, refused.reason, refused.status) from refused
         caption = str(request.data.get("caption", ""))
         results = evidence.accept_uploads(recovery, files, request.user, caption=caption)
-        visible = set(
-            Photo.objects.visible_to(request.user)
-            .filter(pk__in=[pk for result in results for pk in result.duplicate_of])
-            .values_list("pk", flat=True)
-        )
+        evidence.hide_unseen_duplicates(request.user, results)
         body = []
         for result in results:
             if result.created:
@@ -303,7 +295,7 @@ class RecoveryViewSet(ClearanceSerializerMixin, AuditedModelViewSet):
                         "state": result.photo.state,
                         "sha256": result.photo.sha256,
                         "size_bytes": result.photo.size_bytes,
-                        "duplicate_of": [pk for pk in result.duplicate_of if pk in visible],
+                        "duplicate_of": result.duplicate_of,
                     }
                 )
             else:

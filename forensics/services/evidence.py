@@ -334,6 +334,32 @@ def enqueue_processing(photo_id: int) -> None:
     transaction.on_commit(lambda: tasks.process_photo.delay(photo_id))
 
 
+def check_upload_size(content_length: int) -> None:
+    """Refuse a request larger than any accepted upload could be, before its body is parsed."""
+    if content_length > settings.MAX_UPLOAD_BYTES * settings.MAX_UPLOAD_FILES + 1048576:
+        raise UploadRefused("too_large", "The request is larger than any accepted upload.")
+
+
+def check_upload_count(count: int) -> None:
+    """Refuse a request carrying more files than one upload takes."""
+    limit = settings.MAX_UPLOAD_FILES
+    if count > limit:
+        raise UploadRefused(
+            "too_many_files", f"At most {limit} files per upload; send them in several."
+        )
+
+
+def hide_unseen_duplicates(user, results: list[UploadResult]) -> None:
+    """Keep in each result's `duplicate_of` only the photos `user` may see (one query)."""
+    visible = set(
+        Photo.objects.visible_to(user)
+        .filter(pk__in=[pk for result in results for pk in result.duplicate_of])
+        .values_list("pk", flat=True)
+    )
+    for result in results:
+        result.duplicate_of = [pk for pk in result.duplicate_of if pk in visible]
+
+
 def accept_uploads(recovery: Recovery, files, actor, caption: str = "") -> list[UploadResult]:
     """Check every file, store the accepted ones untouched, report per file (in the given order).
 
