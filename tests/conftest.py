@@ -5,6 +5,7 @@ import importlib
 import pytest
 from django.apps import apps
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
@@ -95,3 +96,20 @@ def _seed_survives_flushes(request):
         # A flush re-creates content types under new ids; the cache would hand out the old ones.
         ContentType.objects.clear_cache()
         ensure_seed()
+
+
+@pytest.fixture
+def site_admin(db):
+    """A superuser with the admin role: who uses the Django admin's pages."""
+    user = UserFactory(username="site-admin", role="admin")
+    user.is_staff = user.is_superuser = True
+    user.save()
+    return user
+
+
+@pytest.fixture
+def admin_browser(site_admin):
+    """A Django test client signed in as `site_admin`."""
+    client = Client()
+    client.force_login(site_admin)
+    return client

@@ -4,7 +4,6 @@ import pytest
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
-from django.test import Client
 from django.urls import reverse
 
 from catalog import services
@@ -22,7 +21,6 @@ from tests.factories import (
     OrganisationFactory,
     PartFactory,
     SupplyLinkFactory,
-    UserFactory,
 )
 
 # The models of catalog/models.py (watch-list models in catalog/models_screening.py have their own).
@@ -34,21 +32,6 @@ CATALOG_MODELS = sorted(
     ),
     key=lambda model: model.__name__,
 )
-
-
-@pytest.fixture
-def admin_user(db):
-    user = UserFactory(username="site-admin", role="admin")
-    user.is_staff = user.is_superuser = True
-    user.save()
-    return user
-
-
-@pytest.fixture
-def browser(admin_user):
-    client = Client()
-    client.force_login(admin_user)
-    return client
 
 
 @pytest.fixture
@@ -80,17 +63,17 @@ def test_every_catalog_model_is_registered_with_search_and_filters(model):
 @pytest.mark.parametrize(
     "model", [m for m in CATALOG_MODELS if m in admin.site._registry], ids=lambda m: m.__name__
 )
-def test_changelist_search_and_add_pages_render(browser, rows, model):
-    assert browser.get(url(model, "changelist")).status_code == 200
-    assert browser.get(url(model, "changelist"), {"q": "max"}).status_code == 200
-    assert browser.get(url(model, "add")).status_code == 200
+def test_changelist_search_and_add_pages_render(admin_browser, rows, model):
+    assert admin_browser.get(url(model, "changelist")).status_code == 200
+    assert admin_browser.get(url(model, "changelist"), {"q": "max"}).status_code == 200
+    assert admin_browser.get(url(model, "add")).status_code == 200
     instance = model._default_manager.first()
     if instance is not None:
-        assert browser.get(url(model, "change", instance.pk)).status_code == 200
+        assert admin_browser.get(url(model, "change", instance.pk)).status_code == 200
 
 
-def test_part_search_uses_the_normalised_keys(browser, rows):
-    response = browser.get(url(Part, "changelist"), {"q": "МАХ-3490"})
+def test_part_search_uses_the_normalised_keys(admin_browser, rows):
+    response = admin_browser.get(url(Part, "changelist"), {"q": "МАХ-3490"})
     assert response.status_code == 200
     assert response.context["cl"].result_count == 1
 
@@ -118,25 +101,27 @@ def part_form(manufacturer, **overrides):
     }
 
 
-def test_saving_a_part_through_the_admin_is_audited(browser, admin_user, db):
+def test_saving_a_part_through_the_admin_is_audited(admin_browser, site_admin, db):
     maker = OrganisationFactory()
-    response = browser.post(url(Part, "add"), part_form(maker))
+    response = admin_browser.post(url(Part, "add"), part_form(maker))
     assert response.status_code == 302, response.content
     part = Part.objects.get()
     assert (part.mpn_norm, part.mpn_base) == ("LM358DR", "LM358DR")
     created = records_for(part, "create").get()
-    assert created.actor == admin_user and created.after["mpn"] == "LM358DR"
+    assert created.actor == site_admin and created.after["mpn"] == "LM358DR"
 
-    response = browser.post(url(Part, "change", part.pk), part_form(maker, mpn="LM358-DR/NOPB"))
+    response = admin_browser.post(
+        url(Part, "change", part.pk), part_form(maker, mpn="LM358-DR/NOPB")
+    )
     assert response.status_code == 302, response.content
     updated = records_for(part, "update").get()
     assert updated.before["mpn"] == "LM358DR" and updated.after["mpn"] == "LM358-DR/NOPB"
 
 
-def test_duplicate_part_in_the_admin_is_a_form_error(browser, db):
+def test_duplicate_part_in_the_admin_is_a_form_error(admin_browser, db):
     maker = OrganisationFactory()
     PartFactory(manufacturer=maker, mpn="LM358DR")
-    response = browser.post(url(Part, "add"), part_form(maker, mpn="lm358-dr"))
+    response = admin_browser.post(url(Part, "add"), part_form(maker, mpn="lm358-dr"))
     assert response.status_code == 200
     assert "already has LM358DR" in str(response.context["adminform"].form.errors)
     assert Part.objects.count() == 1
@@ -172,7 +157,7 @@ def organisation_form(name, aliases=(), prefixes=(), owners=()):
     return data
 
 
-def test_organisation_with_inlines_is_audited_and_owners_derived(browser, admin_user, db):
+def test_organisation_with_inlines_is_audited_and_owners_derived(admin_browser, site_admin, db):
     parent = OrganisationFactory(name="Parent Holdings")
     form = organisation_form(
         "Orgx Devices",
@@ -180,23 +165,23 @@ def test_organisation_with_inlines_is_audited_and_owners_derived(browser, admin_
         prefixes=[{"prefix": "ox-", "note": ""}],
         owners=[{"owner": parent.pk, "start": "2019-01-01", "end": "", "note": ""}],
     )
-    response = browser.post(url(Organisation, "add"), form)
+    response = admin_browser.post(url(Organisation, "add"), form)
     assert response.status_code == 302, response.context and response.context["errors"]
     org = Organisation.objects.get(name="Orgx Devices")
     assert set(org.aliases.values_list("key", flat=True)) == {"orgx devices", "orgx"}
     assert org.prefix_families.get().prefix_norm == "OX"
     assert org.owner == parent
-    assert records_for(org, "create").get().actor == admin_user
+    assert records_for(org, "create").get().actor == site_admin
     alias = org.aliases.get(key="orgx")
-    assert records_for(alias, "create").get().actor == admin_user
+    assert records_for(alias, "create").get().actor == site_admin
     ownership = Ownership.objects.get(brand=org)
     assert records_for(ownership, "create").exists()
     assert records_for(org, "update").get().after == {"owner_id": parent.pk}
 
 
-def test_alias_held_by_another_organisation_is_a_form_error(browser, db):
+def test_alias_held_by_another_organisation_is_a_form_error(admin_browser, db):
     OrganisationFactory(name="Taken Name Corp")
-    response = browser.post(
+    response = admin_browser.post(
         url(Organisation, "add"), organisation_form("Fresh Org", aliases=[{"name": "TAKEN NAME"}])
     )
     assert response.status_code == 200
@@ -206,10 +191,10 @@ def test_alias_held_by_another_organisation_is_a_form_error(browser, db):
     assert not Organisation.objects.filter(name="Fresh Org").exists()
 
 
-def test_ownership_cycle_in_the_admin_is_a_form_error(browser, db):
+def test_ownership_cycle_in_the_admin_is_a_form_error(admin_browser, db):
     a, b = OrganisationFactory(), OrganisationFactory()
     services.save_ownership(Ownership(brand=a, owner=b))
-    response = browser.post(
+    response = admin_browser.post(
         url(Ownership, "add"), {"brand": b.pk, "owner": a.pk, "start": "", "end": "", "note": ""}
     )
     assert response.status_code == 200
@@ -217,9 +202,9 @@ def test_ownership_cycle_in_the_admin_is_a_form_error(browser, db):
     assert not Ownership.objects.filter(brand=b).exists()
 
 
-def test_ownership_admin_save_and_delete_rederive_owner(browser, admin_user, db):
+def test_ownership_admin_save_and_delete_rederive_owner(admin_browser, site_admin, db):
     brand, owner = OrganisationFactory(), OrganisationFactory()
-    response = browser.post(
+    response = admin_browser.post(
         url(Ownership, "add"),
         {"brand": brand.pk, "owner": owner.pk, "start": "", "end": "", "note": ""},
     )
@@ -227,8 +212,8 @@ def test_ownership_admin_save_and_delete_rederive_owner(browser, admin_user, db)
     brand.refresh_from_db()
     assert brand.owner == owner
     ownership = Ownership.objects.get(brand=brand)
-    response = browser.post(url(Ownership, "delete", ownership.pk), {"post": "yes"})
+    response = admin_browser.post(url(Ownership, "delete", ownership.pk), {"post": "yes"})
     assert response.status_code == 302
     brand.refresh_from_db()
     assert brand.owner is None
-    assert records_for(ownership, "delete").get().actor == admin_user
+    assert records_for(ownership, "delete").get().actor == site_admin

@@ -4,7 +4,7 @@ there notifies the confirmed findings held back, once, with the admin's audit re
 import pytest
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
-from django.test import Client, RequestFactory
+from django.test import RequestFactory
 from django.urls import reverse
 
 from forensics.models import (
@@ -16,26 +16,10 @@ from forensics.models import (
     Sharing,
 )
 from forensics.services import findings as finding_services
-from tests.factories import UserFactory
 
 from . import findings_support as support
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def superuser(db):
-    user = UserFactory(username="site-admin", role="admin")
-    user.is_staff = user.is_superuser = True
-    user.save()
-    return user
-
-
-@pytest.fixture
-def browser(superuser):
-    client = Client()
-    client.force_login(superuser)
-    return client
 
 
 @pytest.fixture
@@ -56,9 +40,9 @@ def change_url(recovery):
     return reverse("admin:forensics_recovery_change", args=[recovery.pk])
 
 
-def form_data(browser, recovery, **changes):
+def form_data(admin_browser, recovery, **changes):
     """The admin change form as the page fills it (with its custody inline), then `changes`."""
-    page = browser.get(change_url(recovery))
+    page = admin_browser.get(change_url(recovery))
     assert page.status_code == 200
     form = page.context["adminform"].form
     data = {}
@@ -89,13 +73,15 @@ def recovery_audit(recovery):
 
 
 def test_widening_sharing_in_the_admin_notifies_once(
-    browser, superuser, red, maker_a, django_capture_on_commit_callbacks
+    admin_browser, site_admin, red, maker_a, django_capture_on_commit_callbacks
 ):
     recovery = red["recovery"]
     audited = recovery_audit(recovery).count()
 
     with django_capture_on_commit_callbacks() as callbacks:
-        response = browser.post(change_url(recovery), form_data(browser, recovery, sharing="amber"))
+        response = admin_browser.post(
+            change_url(recovery), form_data(admin_browser, recovery, sharing="amber")
+        )
     assert response.status_code == 302, response.context["adminform"].form.errors
     recovery.refresh_from_db()
     assert recovery.sharing == Sharing.AMBER
@@ -111,44 +97,48 @@ def test_widening_sharing_in_the_admin_notifies_once(
 
     records = list(recovery_audit(recovery)[audited:])
     assert len(records) == 1  # one record, as the admin wrote before
-    assert (records[0].action, records[0].actor) == ("update", superuser)
+    assert (records[0].action, records[0].actor) == ("update", site_admin)
     assert (records[0].before["sharing"], records[0].after["sharing"]) == ("red", "amber")
 
     for changes in ({"sharing": "amber"}, {"sharing": "green", "notes": "seen again"}):
-        response = browser.post(change_url(recovery), form_data(browser, recovery, **changes))
+        response = admin_browser.post(
+            change_url(recovery), form_data(admin_browser, recovery, **changes)
+        )
         assert response.status_code == 302
     assert Notification.objects.count() == 1  # saving again: none more
     recovery.refresh_from_db()
     assert (recovery.sharing, recovery.notes) == (Sharing.GREEN, "seen again")
 
 
-def test_an_admin_save_that_keeps_red_notifies_nobody(browser, red):
+def test_an_admin_save_that_keeps_red_notifies_nobody(admin_browser, red):
     recovery = red["recovery"]
-    response = browser.post(change_url(recovery), form_data(browser, recovery, notes="still RED"))
+    response = admin_browser.post(
+        change_url(recovery), form_data(admin_browser, recovery, notes="still RED")
+    )
     assert response.status_code == 302
     recovery.refresh_from_db()
     assert recovery.notes == "still RED"
     assert not Notification.objects.exists()
 
 
-def test_adding_a_recovery_in_the_admin_still_records_its_custody(browser, superuser, red):
+def test_adding_a_recovery_in_the_admin_still_records_its_custody(admin_browser, site_admin, red):
     recovery = red["recovery"]
-    data = form_data(browser, recovery, reference="REC-ADMIN-1", sharing="red")
+    data = form_data(admin_browser, recovery, reference="REC-ADMIN-1", sharing="red")
     data = {key: value for key, value in data.items() if not key.startswith("custody-")}
     data.update({"custody-TOTAL_FORMS": 0, "custody-INITIAL_FORMS": 0})
-    response = browser.post(reverse("admin:forensics_recovery_add"), data)
+    response = admin_browser.post(reverse("admin:forensics_recovery_add"), data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     added = Recovery.objects.get(reference="REC-ADMIN-1")
-    assert added.created_by == superuser
+    assert added.created_by == site_admin
     assert added.custody.get().action == "received"
     assert list(recovery_audit(added).values_list("action", flat=True)) == ["create"]
 
 
-def test_the_admin_has_no_bulk_path_around_the_service(superuser):
+def test_the_admin_has_no_bulk_path_around_the_service(site_admin):
     """Sharing changes only through the change form (or `list_editable`, which Django saves with
     `save_model` too): no action writes recoveries in bulk."""
     request = RequestFactory().get("/admin/forensics/recovery/")
-    request.user = superuser
+    request.user = site_admin
     recovery_admin = admin.site._registry[Recovery]
     assert not recovery_admin.get_actions(request)
     assert "sharing" not in recovery_admin.list_editable
