@@ -156,9 +156,11 @@ PHOTO_STALE_SECONDS = int(os.environ.get("PHOTO_STALE_SECONDS", 600))
 DASHBOARD_CACHE_SECONDS = int(os.environ.get("DASHBOARD_CACHE_SECONDS", 60))
 
 REST_FRAMEWORK = {
+    # Token first: its `WWW-Authenticate: Token` header makes an anonymous call a 401 (sign in),
+    # not a 403 (forbidden); signed-in browsers still authenticate by session.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "forensics.api.pagination.Pagination",

@@ -44,7 +44,8 @@ def test_production_mode_starts_with_a_secret_key(tmp_path):
 @pytest.mark.django_db
 def test_api_requires_login(client):
     response = client.get("/api/v1/parts/")
-    assert response.status_code in (401, 403)
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
 
 
 @pytest.mark.django_db

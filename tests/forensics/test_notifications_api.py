@@ -78,7 +78,7 @@ def _ids(response):
 @pytest.mark.parametrize("url", LISTS)
 def test_read_matrix(client_for, rows, role, url):
     response = client_for(role).get(url)
-    expected = 200 if role in ALLOWED else 403
+    expected = 200 if role in ALLOWED else 401 if role is None else 403
     assert response.status_code == expected, response.content
     if expected != 200:
         return
@@ -110,7 +110,7 @@ def test_manufacturer_a_never_sees_b_in_detail(client_for, rows, resource):
         ("curator", 403),
         ("researcher", 403),
         ("norole", 403),
-        (None, 403),
+        (None, 401),
     ],
 )
 @pytest.mark.parametrize(

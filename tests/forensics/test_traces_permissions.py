@@ -53,7 +53,7 @@ DENIED = {"norole", "curator", "researcher"}
 
 def expect(role, allowed: dict[str, int], default=403):
     if role == "anonymous":
-        return {401, 403}
+        return {401}
     return {allowed.get(role, default)}
 
 
