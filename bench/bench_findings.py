@@ -303,9 +303,9 @@ def _load() -> str:
 
 
 def run(args) -> int:
-    import django
+    import importlib
 
-    django.setup()
+    importlib.import_module("forensics.wsgi")  # the project as the server loads it (gc.freeze())
     from django.core.management import call_command
     from rest_framework.test import APIClient
 

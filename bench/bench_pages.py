@@ -181,9 +181,9 @@ def _subjects():
 
 
 def run(args) -> int:
-    import django
+    import importlib
 
-    django.setup()
+    importlib.import_module("forensics.wsgi")  # the project as the server loads it (gc.freeze())
     from django.core.management import call_command
     from django.test import Client
     from django.urls import reverse

@@ -1,5 +1,7 @@
 """The project starts, refuses an unsafe production config, and serves its schema."""
 
+import gc
+import importlib
 import subprocess
 import sys
 
@@ -64,3 +66,14 @@ def test_swagger_ui_is_served_offline(client_for):
     assert response.status_code == 200
     assert b"swagger-ui" in response.content
     assert b"cdn" not in response.content.lower()
+
+
+@pytest.mark.parametrize("entry_point", ["forensics.wsgi", "forensics.asgi"])
+def test_server_entry_points_freeze_what_loading_made(entry_point):
+    """So a full garbage collection during a request does not scan the whole framework."""
+    gc.unfreeze()
+    try:
+        importlib.reload(importlib.import_module(entry_point))
+        assert gc.get_freeze_count() > 10_000
+    finally:
+        gc.unfreeze()
