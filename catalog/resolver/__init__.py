@@ -26,6 +26,7 @@ __all__ = [
     "DateCode",
     "Resolution",
     "learn",
+    "relearn",
     "resolve",
     "resolve_many",
     "unlearn",
@@ -58,3 +59,10 @@ def unlearn(marking, part_id, manufacturer_id, finding_id=None):
     from catalog.resolver import service
 
     return service.unlearn(marking, part_id, manufacturer_id, finding_id)
+
+
+def relearn(lessons, actor=None, *, dry_run=False):
+    """Rebuild the learned markings from every (marking, part, maker, finding) still confirmed."""
+    from catalog.resolver import service
+
+    return service.relearn(lessons, actor, dry_run=dry_run)

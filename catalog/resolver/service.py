@@ -18,10 +18,11 @@ size. Scoring is :mod:`catalog.resolver.scoring`; the rules are in docs/resolver
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 
 from catalog.models import KnownMarking, Part
@@ -422,3 +423,100 @@ def _decrement(key: str, manufacturer_id: int, part_id: int | None, finding_id):
     row.refresh_from_db()
     record_change(None, row, "unlearn", before, snapshot(row))
     return row
+
+
+Lesson = tuple[str, int | None, int, int]
+"""(marking, part id or None, manufacturer id, finding id): what one confirmed finding teaches."""
+
+
+@dataclass
+class RelearnReport:
+    lessons: int = 0
+    created: int = 0
+    updated: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+
+    @property
+    def changed(self) -> int:
+        return self.created + self.updated + self.deleted
+
+
+def relearn(lessons: Iterable[Lesson], actor=None, *, dry_run: bool = False) -> RelearnReport:
+    """Make ``KnownMarking`` exactly what ``lessons`` teach, one confirmation per lesson.
+
+    :func:`learn` and :func:`unlearn` keep the rows in step one confirmation at a time; this
+    rebuilds them from the lessons of every finding still confirmed, for a database that drifted
+    (counts inflated by GUR re-imports before they learned once per row, rows left by findings
+    that lost their confirmation before :func:`unlearn` existed). Rows nobody vouches for are
+    deleted, missing ones created, wrong counts set; each change is audited (``relearn``). The
+    table is locked against concurrent learning for the rebuild (PostgreSQL); ``dry_run`` reports
+    the same figures and rolls everything back. Pass ``lessons`` lazily (a queryset iterator):
+    they are read after the lock is taken, so no confirmation can slip between reading and writing.
+    """
+    report = RelearnReport()
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # EXCLUSIVE, not SHARE ROW EXCLUSIVE: `learn` must wait before its SELECT ... FOR
+            # UPDATE, or it holds row locks this rebuild needs (a deadlock); resolving still reads.
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"LOCK TABLE {KnownMarking._meta.db_table} IN EXCLUSIVE MODE"
+                )
+        wanted = _wanted_rows(lessons, report)
+        for row in KnownMarking.objects.order_by("pk"):
+            identity = (row.text_key, row.manufacturer_id, row.part_id)
+            taught = wanted.pop(identity, None)
+            before = snapshot(row)
+            if taught is None:
+                record_change(actor, row, "relearn", before, None)
+                row.delete()
+                report.deleted += 1
+                continue
+            count, teachers = taught
+            if row.confirmations == count and row.last_finding_id in teachers:
+                report.unchanged += 1
+                continue
+            row.confirmations = count
+            if row.last_finding_id not in teachers:
+                row.last_finding_id = max(teachers)
+            row.save(update_fields=["confirmations", "last_finding_id", "updated_at"])
+            record_change(actor, row, "relearn", before, snapshot(row))
+            report.updated += 1
+        for (key, manufacturer_id, part_id), (count, teachers) in wanted.items():
+            row = KnownMarking.objects.create(
+                text_key=key,
+                manufacturer_id=manufacturer_id,
+                part_id=part_id,
+                confirmations=count,
+                last_finding_id=max(teachers),
+            )
+            record_change(actor, row, "relearn", None, snapshot(row))
+            report.created += 1
+        if dry_run:
+            transaction.set_rollback(True)
+    return report
+
+
+def _wanted_rows(lessons: Iterable[Lesson], report: RelearnReport) -> dict:
+    """(text key, maker, part) -> (confirmations, ids of the findings that teach it), keyed as
+    :func:`learn` would store each lesson (a part that no longer exists teaches its maker only)."""
+    lessons = [lesson for lesson in lessons if isinstance(lesson[0], str) and lesson[0].strip()]
+    report.lessons = len(lessons)
+    part_ids = {part_id for _, part_id, _, _ in lessons if part_id is not None}
+    parts = {
+        row["id"]: row
+        for row in Part.objects.filter(pk__in=part_ids).values(
+            "id", "mpn_norm", "mpn_base", "mpn_fold", "manufacturer_id"
+        )
+    }
+    wanted: dict[tuple[str, int, int | None], tuple[int, set[int]]] = {}
+    for marking, part_id, manufacturer_id, finding_id in lessons:
+        part = parts.get(part_id)
+        if part is None:
+            part_id = None
+        for key in learning_keys(marking, part):
+            count, teachers = wanted.get((key, manufacturer_id, part_id), (0, set()))
+            teachers.add(finding_id)
+            wanted[(key, manufacturer_id, part_id)] = (count + 1, teachers)
+    return wanted

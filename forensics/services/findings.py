@@ -416,6 +416,21 @@ def call_unlearn(marking: str, part_id, manufacturer_id, finding_id) -> None:
     resolver.unlearn(marking, part_id, manufacturer_id, finding_id)
 
 
+def relearn_from_confirmed(actor=None, *, dry_run: bool = False):
+    """Rebuild the resolver's learned markings from the findings confirmed now, one lesson each
+    (what confirming taught: marking, part, manufacturer); see `catalog.resolver.relearn`."""
+    from catalog import resolver
+
+    lessons = (
+        Finding.objects.filter(status=FindingStatus.CONFIRMED, manufacturer__isnull=False)
+        .exclude(marking="")
+        .order_by("pk")
+        .values_list("marking", "part_id", "manufacturer_id", "pk")
+        .iterator(chunk_size=2000)
+    )
+    return resolver.relearn(lessons, actor, dry_run=dry_run)
+
+
 def unteach_if_confirmed(finding: Finding) -> None:
     """Take back what `finding`'s confirmation taught the resolver; call with the finding as it
     was (status, marking, part, manufacturer) before it leaves `confirmed`, inside that write's
