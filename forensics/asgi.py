@@ -7,4 +7,5 @@ from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "forensics.settings")
 application = get_asgi_application()
+gc.collect()
 gc.freeze()

@@ -13,4 +13,5 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "forensics.settings")
 application = get_wsgi_application()
+gc.collect()  # startup's own garbage is freed, not frozen for good
 gc.freeze()
