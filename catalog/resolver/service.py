@@ -460,9 +460,7 @@ def relearn(lessons: Iterable[Lesson], actor=None, *, dry_run: bool = False) -> 
             # EXCLUSIVE, not SHARE ROW EXCLUSIVE: `learn` must wait before its SELECT ... FOR
             # UPDATE, or it holds row locks this rebuild needs (a deadlock); resolving still reads.
             with connection.cursor() as cursor:
-                cursor.execute(
-                    f"LOCK TABLE {KnownMarking._meta.db_table} IN EXCLUSIVE MODE"
-                )
+                cursor.execute(f"LOCK TABLE {KnownMarking._meta.db_table} IN EXCLUSIVE MODE")
         wanted = _wanted_rows(lessons, report)
         for row in KnownMarking.objects.order_by("pk"):
             identity = (row.text_key, row.manufacturer_id, row.part_id)
