@@ -220,14 +220,18 @@ def finding_create(request, recovery_pk):
 @role_required(*WRITERS)
 def finding_edit(request, pk):
     """Edit a finding. With one photo (or none) the form has the photo and box fields of the entry
-    form; with several, one row per linked photo (its box editable, the link removable) and a row
-    to add another: the service replaces the links with the rows kept, in one audited write."""
+    form, and a link (`?photos=rows`) to the other layout; with several, one row per linked photo
+    (its box editable, the link removable) and a row to add another: the service replaces the
+    links with the rows kept, in one audited write."""
     finding = _visible_finding(request.user, pk)
     recovery = finding.recovery
     links = finding.photo_links()
     post = request.POST if request.method == "POST" else None
     # The rows the page was drawn with decide, so a link added meanwhile is never dropped unseen.
-    several = f"{LINKS_PREFIX}-TOTAL_FORMS" in post if post is not None else len(links) > 1
+    if post is not None:
+        several = f"{LINKS_PREFIX}-TOTAL_FORMS" in post
+    else:
+        several = len(links) > 1 or request.GET.get("photos") == "rows"
     photo_forms = None
     if several:
         photo_forms = PhotoLinkFormSet(

@@ -136,3 +136,22 @@ def test_a_finding_with_one_photo_keeps_the_single_photo_fields(world, page_clie
         .content.decode()
     )
     assert 'name="photo"' in body and "links-TOTAL_FORMS" not in body
+
+
+def test_a_finding_with_one_photo_can_be_shown_on_another(world, page_client, monkeypatch):
+    monkeypatch.setattr("forensics.services.findings.enqueue_resolution", lambda pk: None)
+    finding, first = world["finding_a"], world["photo"]
+    second = PhotoFactory(recovery=world["green"], width=100, height=80, original_name="side.jpg")
+    url = reverse("forensics:finding-edit", args=[finding.pk])
+    client = page_client("analyst")
+    assert 'href="?photos=rows"' in client.get(url).content.decode()
+
+    body = client.get(url, {"photos": "rows"}).content.decode()
+    assert 'name="photo"' not in body
+    assert f'<input type="hidden" name="links-0-photo" value="{first.pk}"' in body
+    assert 'name="links-TOTAL_FORMS" value="2"' in body and "side.jpg" in body
+
+    rows = [_row(first, (4, 6, 20, 10))]
+    response = client.post(url, _post(finding, rows, extra=_row(second, (1, 2, 30, 40))))
+    assert response.status_code == 302
+    assert _links(finding) == [(first.pk, 4, 6, 20, 10), (second.pk, 1, 2, 30, 40)]
