@@ -53,5 +53,27 @@ def record_change(
     )
 
 
+def record_changes(actor, changes, batch_size: int = 1000) -> int:
+    """`record_change` for many rows in bulk inserts: (instance, action, before, after) each, for a
+    service that changes thousands of rows at once. Returns how many records were written."""
+    is_user = actor is not None and getattr(actor, "is_authenticated", False)
+    name = (actor.get_username() if is_user else "system")[:150]
+    records = [
+        AuditRecord(
+            actor=actor if is_user else None,
+            actor_name=name,
+            action=action,
+            content_type=ContentType.objects.get_for_model(instance, for_concrete_model=False),
+            object_id=str(instance.pk),
+            object_repr=str(instance)[:300],
+            before=before,
+            after=after,
+        )
+        for instance, action, before, after in changes
+    ]
+    AuditRecord.objects.bulk_create(records, batch_size=batch_size)
+    return len(records)
+
+
 def changed(before: dict | None, after: dict | None) -> bool:
     return before != after

@@ -24,8 +24,9 @@ from datetime import date
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
+from django.utils import timezone
 
-from catalog.models import KnownMarking, Part
+from catalog.models import KnownMarking, Organisation, Part
 from catalog.normalize import fold
 from catalog.resolver import datecodes
 from catalog.resolver.candidates import (
@@ -48,7 +49,7 @@ from catalog.resolver.lookup import FirstRound, Lookup, Org
 from catalog.resolver.result import UNKNOWN, DateCode, Resolution
 from catalog.resolver.scoring import AMBIGUOUS_AT, score
 from catalog.resolver.tokenize import DATE_CANDIDATE_MIN_CONFIDENCE, Tokenized, tokenize
-from forensics.audit import record_change, snapshot
+from forensics.audit import record_change, record_changes, snapshot
 
 CHUNK = 250
 """Texts resolved together; a batch of 1,000 is four chunks of a few statements each."""
@@ -425,6 +426,9 @@ def _decrement(key: str, manufacturer_id: int, part_id: int | None, finding_id):
     return row
 
 
+BULK = 1000
+"""Rows per bulk statement and ids per IN list in :func:`relearn` (SQLite's variable limit)."""
+
 Lesson = tuple[str, int | None, int, int]
 """(marking, part id or None, manufacturer id, finding id): what one confirmed finding teaches."""
 
@@ -462,59 +466,79 @@ def relearn(lessons: Iterable[Lesson], actor=None, *, dry_run: bool = False) -> 
             with connection.cursor() as cursor:
                 cursor.execute(f"LOCK TABLE {KnownMarking._meta.db_table} IN EXCLUSIVE MODE")
         wanted = _wanted_rows(lessons, report)
-        for row in KnownMarking.objects.order_by("pk"):
-            identity = (row.text_key, row.manufacturer_id, row.part_id)
-            taught = wanted.pop(identity, None)
-            before = snapshot(row)
-            if taught is None:
-                record_change(actor, row, "relearn", before, None)
-                row.delete()
-                report.deleted += 1
-                continue
-            count, teachers = taught
-            if row.confirmations == count and row.last_finding_id in teachers:
+        audit, stale, corrected = [], [], []
+        now = timezone.now()
+        for row in KnownMarking.objects.select_related("part", "manufacturer").order_by("pk"):
+            teachers = wanted.pop((row.text_key, row.manufacturer_id, row.part_id), None)
+            if not teachers:
+                audit.append((row, "relearn", snapshot(row), None))
+                stale.append(row.pk)
+            elif row.confirmations != len(teachers) or row.last_finding_id not in teachers:
+                before = snapshot(row)
+                row.confirmations = len(teachers)
+                if row.last_finding_id not in teachers:
+                    row.last_finding_id = max(teachers)
+                row.updated_at = now
+                audit.append((row, "relearn", before, snapshot(row)))
+                corrected.append(row)
+            else:
                 report.unchanged += 1
-                continue
-            row.confirmations = count
-            if row.last_finding_id not in teachers:
-                row.last_finding_id = max(teachers)
-            row.save(update_fields=["confirmations", "last_finding_id", "updated_at"])
-            record_change(actor, row, "relearn", before, snapshot(row))
-            report.updated += 1
-        for (key, manufacturer_id, part_id), (count, teachers) in wanted.items():
-            row = KnownMarking.objects.create(
-                text_key=key,
-                manufacturer_id=manufacturer_id,
-                part_id=part_id,
-                confirmations=count,
-                last_finding_id=max(teachers),
-            )
-            record_change(actor, row, "relearn", None, snapshot(row))
-            report.created += 1
+        for start in range(0, len(stale), BULK):
+            KnownMarking.objects.filter(pk__in=stale[start : start + BULK]).delete()
+        KnownMarking.objects.bulk_update(
+            corrected, ["confirmations", "last_finding_id", "updated_at"], batch_size=BULK
+        )
+        created = KnownMarking.objects.bulk_create(
+            [
+                KnownMarking(
+                    text_key=key,
+                    manufacturer_id=manufacturer_id,
+                    part_id=part_id,
+                    confirmations=len(teachers),
+                    last_finding_id=max(teachers),
+                )
+                for (key, manufacturer_id, part_id), teachers in wanted.items()
+            ],
+            batch_size=BULK,
+        )
+        _attach_relations(created)
+        audit += [(row, "relearn", None, snapshot(row)) for row in created]
+        record_changes(actor, audit)
+        report.deleted, report.updated, report.created = len(stale), len(corrected), len(created)
         if dry_run:
             transaction.set_rollback(True)
     return report
 
 
+def _attach_relations(rows: list[KnownMarking]) -> None:
+    """The new rows' part and maker objects, loaded once, for their audit records' text."""
+    makers = Organisation.objects.in_bulk({row.manufacturer_id for row in rows})
+    part_ids = sorted({row.part_id for row in rows if row.part_id is not None})
+    parts = {}
+    for start in range(0, len(part_ids), BULK):
+        parts.update(Part.objects.in_bulk(part_ids[start : start + BULK]))
+    for row in rows:
+        row.manufacturer = makers[row.manufacturer_id]
+        row.part = parts.get(row.part_id)
+
+
 def _wanted_rows(lessons: Iterable[Lesson], report: RelearnReport) -> dict:
-    """(text key, maker, part) -> (confirmations, ids of the findings that teach it), keyed as
-    :func:`learn` would store each lesson (a part that no longer exists teaches its maker only)."""
+    """(text key, maker, part) -> ids of the findings that teach it, one confirmation each,
+    keyed as :func:`learn` would store each lesson (a part that no longer exists teaches its
+    maker only)."""
     lessons = [lesson for lesson in lessons if isinstance(lesson[0], str) and lesson[0].strip()]
     report.lessons = len(lessons)
-    part_ids = {part_id for _, part_id, _, _ in lessons if part_id is not None}
-    parts = {
-        row["id"]: row
-        for row in Part.objects.filter(pk__in=part_ids).values(
+    part_ids = sorted({part_id for _, part_id, _, _ in lessons if part_id is not None})
+    parts = {}
+    for start in range(0, len(part_ids), BULK):
+        for row in Part.objects.filter(pk__in=part_ids[start : start + BULK]).values(
             "id", "mpn_norm", "mpn_base", "mpn_fold", "manufacturer_id"
-        )
-    }
-    wanted: dict[tuple[str, int, int | None], tuple[int, set[int]]] = {}
+        ):
+            parts[row["id"]] = row
+    wanted: dict[tuple[str, int, int | None], set[int]] = {}
     for marking, part_id, manufacturer_id, finding_id in lessons:
         part = parts.get(part_id)
-        if part is None:
-            part_id = None
         for key in learning_keys(marking, part):
-            count, teachers = wanted.get((key, manufacturer_id, part_id), (0, set()))
-            teachers.add(finding_id)
-            wanted[(key, manufacturer_id, part_id)] = (count + 1, teachers)
+            identity = (key, manufacturer_id, part_id if part is not None else None)
+            wanted.setdefault(identity, set()).add(finding_id)
     return wanted

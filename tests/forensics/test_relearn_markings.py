@@ -67,6 +67,10 @@ def test_rows_nobody_vouches_for_go_and_missing_ones_come_back(taught, maker_b):
     assert not KnownMarking.objects.filter(pk=orphan.pk).exists()
     deleted = AuditRecord.objects.get(action="relearn", object_id=str(orphan.pk))
     assert deleted.before["text_key"] == "MAX3490" and deleted.after is None
+    made = AuditRecord.objects.get(action="relearn", before__isnull=True)
+    row = KnownMarking.objects.get(pk=int(made.object_id))
+    assert made.after["confirmations"] == row.confirmations == 2
+    assert made.object_repr == str(row) and "LM258DR" in made.object_repr
 
 
 def test_findings_no_longer_confirmed_teach_nothing(taught, users):
