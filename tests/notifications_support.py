@@ -35,7 +35,8 @@ class _QuietServer(ThreadingHTTPServer):
 class WebhookReceiver:
     """A threaded HTTP server on 127.0.0.1 that records every POST.
 
-    Each record says whether the signature verified against `secret`. `statuses` is consumed one
+    Each record says whether the signature verified against `secret`, and whether the body was
+    cut short (`truncated`: the sender died between headers and body; nothing is answered). `statuses` is consumed one
     answer per request (then 200); `delay` holds each answer, so a worker can be killed mid-request.
     """
 
@@ -52,7 +53,8 @@ class WebhookReceiver:
             disable_nagle_algorithm = True  # headers and body are two writes: no 40 ms stall
 
             def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                length = int(self.headers.get("Content-Length", 0))
+                body = self.rfile.read(length)
                 timestamp = self.headers.get(webhooks.TIMESTAMP_HEADER, "")
                 signature = self.headers.get(webhooks.SIGNATURE_HEADER, "")
                 record = {
@@ -62,8 +64,14 @@ class WebhookReceiver:
                     "event_type": self.headers.get("X-Event-Type"),
                     "body": body,
                     "valid": webhooks.verify(receiver.secret, timestamp, body, signature),
+                    "truncated": len(body) < length,  # the sender died mid-request
                     "at": time.time(),
                 }
+                if record["truncated"]:
+                    with receiver._lock:
+                        receiver.records.append(record)
+                    self.close_connection = True
+                    return
                 if receiver.delay:
                     time.sleep(receiver.delay)
                 with receiver._lock:
