@@ -179,4 +179,9 @@
     zone.classList.remove("over");
     if (event.dataTransfer && event.dataTransfer.files.length) add(event.dataTransfer.files);
   });
+  // Files chosen before this script ran (a page still loading) go now, as if chosen just now.
+  if (input.files.length) {
+    add(input.files);
+    input.value = "";
+  }
 })();
