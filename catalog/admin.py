@@ -241,3 +241,21 @@ class OrganisationUserAdmin(AuditedAdminMixin, admin.ModelAdmin):
     autocomplete_fields = ["organisation"]
     search_fields = ["user__username", "organisation__name"]
     list_select_related = ["user", "organisation"]
+
+
+@admin.register(models.CatalogImportJob)
+class CatalogImportJobAdmin(admin.ModelAdmin):
+    """Uploaded catalog imports, read only: they change through their task, never by hand."""
+
+    list_display = ["id", "file_name", "state", "attempts", "created_by", "created_at"]
+    list_filter = ["state"]
+    search_fields = ["file_name"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

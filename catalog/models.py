@@ -547,4 +547,5 @@ class OrganisationUser(models.Model):
         return f"{self.user} @ {self.organisation}"
 
 
+from catalog.models_imports import *  # noqa: E402,F401,F403  (background catalog imports)
 from catalog.models_screening import *  # noqa: E402,F401,F403  (watch lists and screening hits)

@@ -21,8 +21,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from catalog import resolver, screening
-from catalog.api.imports import CatalogImportView, max_import_bytes
+from catalog import import_jobs, resolver, screening
+from catalog.api.imports import max_import_bytes
 from catalog.api.views import INVESTIGATORS
 from catalog.filters import PartFilterSet, with_brands
 from catalog.forms import (
@@ -36,10 +36,12 @@ from catalog.forms import (
     SupplyLinkPageFilterSet,
 )
 from catalog.models import (
+    CatalogImportJob,
     Confidence,
     DistributorOffer,
     EvidenceKind,
     HsCode,
+    ImportJobState,
     MarkingCode,
     Organisation,
     OrganisationAlias,
@@ -561,12 +563,18 @@ def _xhr(request) -> bool:
     return request.headers.get("x-requested-with") == "XMLHttpRequest"
 
 
-def _imports_context(**forms) -> dict:
+RECENT_IMPORTS = 10
+
+
+def _imports_context(user, **forms) -> dict:
     return {
         "catalog_form": forms.get("catalog_form") or CatalogImportForm(),
         "screening_form": forms.get("screening_form") or ScreeningImportForm(),
         "max_bytes": max_import_bytes(),
         "lists": ScreeningList.objects.select_related("imported_by").order_by("source"),
+        "jobs": CatalogImportJob.objects.visible_to(user).select_related("created_by")[
+            :RECENT_IMPORTS
+        ],
     }
 
 
@@ -579,7 +587,7 @@ def _render_import(request, panel: str, context: dict, status: int):
 
 @role_required(*CURATORS)
 def imports(request):
-    return render(request, "catalog/imports.html", _imports_context())
+    return render(request, "catalog/imports.html", _imports_context(request.user))
 
 
 def _too_large(form, upload) -> bool:
@@ -597,20 +605,43 @@ def _too_large(form, upload) -> bool:
 @require_POST
 @role_required(*CURATORS)
 def import_catalog(request):
-    """The catalog CSV upload (the same import as `POST /api/v1/catalog/import/`)."""
+    """The catalog CSV upload (the same background import as `POST /api/v1/catalog/import/`):
+    the summary when the import already ran (in-process mode), else a link to follow it."""
     form = CatalogImportForm(request.POST, request.FILES)
-    summary = None
+    job = None
     if form.is_valid() and not _too_large(form, form.cleaned_data["file"]):
-        upload = form.cleaned_data["file"]
-        summary = CatalogImportView._import(upload, request.user, form.cleaned_data["strict"])
-        if not summary.ok:
-            form.add_error("file", f"File refused, nothing changed: {summary.refused}")
-            summary = None
-    context = _imports_context(catalog_form=form)
-    context["catalog_summary"] = summary
-    if summary is not None and summary.reject_path:
-        context["reject_name"] = Path(summary.reject_path).name
+        job = import_jobs.queue_import(
+            form.cleaned_data["file"], request.user, strict=form.cleaned_data["strict"]
+        )
+        if job.state == ImportJobState.REFUSED:
+            form.add_error("file", f"File refused, nothing changed: {job.error}")
+        elif job.state == ImportJobState.FAILED:
+            form.add_error("file", f"The import crashed, nothing changed: {job.error}")
+    context = _imports_context(request.user, catalog_form=form)
+    if job is not None and not form.errors:
+        context.update(_job_result(job, "catalog_summary", "queued_job"))
     return _render_import(request, "catalog", context, 400 if form.errors else 200)
+
+
+def _job_result(job: CatalogImportJob, summary_name: str, pending_name: str) -> dict:
+    if job.state == ImportJobState.DONE:
+        return {summary_name: job.summary, "reject_name": job.reject_name}
+    if not job.finished:
+        return {pending_name: job}
+    return {}
+
+
+@role_required(*CURATORS)
+def import_job(request, pk):
+    """One catalog import: its state, the summary once done; refreshes itself while it waits."""
+    job = get_object_or_404(
+        CatalogImportJob.objects.visible_to(request.user).select_related("created_by"), pk=pk
+    )
+    return render(
+        request,
+        "catalog/import_job.html",
+        {"job": job, **_job_result(job, "summary", "pending")},
+    )
 
 
 @require_POST
@@ -631,7 +662,7 @@ def import_screening(request):
             )
         except screening.ScreeningImportError as exc:
             form.add_error("file", f"{exc} Nothing was changed.")
-    context = _imports_context(screening_form=form)
+    context = _imports_context(request.user, screening_form=form)
     context["screening_result"] = result
     return _render_import(request, "screening", context, 400 if form.errors else 200)
 

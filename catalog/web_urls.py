@@ -28,6 +28,7 @@ urlpatterns = [
     path("supply-chain/findings/<int:pk>/", views.finding_trace, name="finding-trace"),
     path("catalog/imports/", views.imports, name="imports"),
     path("catalog/imports/catalog/", views.import_catalog, name="import-catalog"),
+    path("catalog/imports/jobs/<int:pk>/", views.import_job, name="import-job"),
     path("catalog/imports/screening/", views.import_screening, name="import-screening"),
     path("catalog/imports/rejects/<str:name>/", views.import_rejects, name="import-rejects"),
     path(

@@ -151,6 +151,11 @@ MAX_UPLOAD_PIXELS = int(os.environ.get("MAX_UPLOAD_PIXELS", 100_000_000))
 MAX_UPLOAD_FILES = int(os.environ.get("MAX_UPLOAD_FILES", 50))
 PHOTO_PROCESSING_MAX_ATTEMPTS = int(os.environ.get("PHOTO_PROCESSING_MAX_ATTEMPTS", 5))
 PHOTO_STALE_SECONDS = int(os.environ.get("PHOTO_STALE_SECONDS", 600))
+# Catalog uploads import in the background (catalog/import_jobs.py): a job running longer than
+# this lost its worker and is run again; a crashing import is tried this many times.
+CATALOG_IMPORT_MAX_BYTES = int(os.environ.get("CATALOG_IMPORT_MAX_BYTES", 200 * 1024 * 1024))
+CATALOG_IMPORT_STALE_SECONDS = int(os.environ.get("CATALOG_IMPORT_STALE_SECONDS", 1800))
+CATALOG_IMPORT_MAX_ATTEMPTS = int(os.environ.get("CATALOG_IMPORT_MAX_ATTEMPTS", 3))
 # The dashboard's aggregates are cached (Django's default per-process cache) under a key that
 # changes with every audited write; this only bounds how long a racing write can go unseen.
 DASHBOARD_CACHE_SECONDS = int(os.environ.get("DASHBOARD_CACHE_SECONDS", 60))
@@ -211,6 +216,10 @@ CELERY_BEAT_SCHEDULE["sweep-unresolved-findings"] = {
     "task": "forensics.tasks.sweep_unresolved_findings",
     "schedule": 300.0,
 }
+CELERY_BEAT_SCHEDULE["sweep-catalog-imports"] = {
+    "task": "catalog.sweep_import_jobs",
+    "schedule": 300.0,
+}
 
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
@@ -269,6 +278,12 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
     {
         "TraceStateEnum": "forensics.models.traces.TraceState",
         "TraceAnswerKindEnum": "forensics.models.traces.AnswerKind",
+        "PhotoStateEnum": "forensics.models.evidence.PhotoState",
+        "NotificationStateEnum": "forensics.models.notifications.NotificationState",
+        "DeliveryStateEnum": "forensics.models.notifications.DeliveryState",
+        "NotificationKindEnum": "forensics.models.notifications.NotificationKind",
+        "WeaponKindEnum": "forensics.models.weapons.WeaponKind",
+        "ImportJobStateEnum": "catalog.models_imports.ImportJobState",
     }
 )
 GRAPH_MAX_EDGES = int(os.environ.get("GRAPH_MAX_EDGES", "5000"))

@@ -1,22 +1,25 @@
-"""`POST /api/v1/catalog/import/`: the catalog CSV import as an authenticated upload.
+"""`POST /api/v1/catalog/import/`: a catalog CSV upload, imported in the background.
 
-Same service as `manage.py import_catalog` (catalog.importer), run in the request: curators and admins
-only. Files above CATALOG_IMPORT_MAX_BYTES (200 MB by default) are refused before the body is read;
-bigger catalogs go through the command.
+Same import as `manage.py import_catalog` (catalog.importer), run by a task on a
+`CatalogImportJob` (catalog.import_jobs): curators and admins only. The answer is the job: `202`
+while it waits for a worker (follow `url`), or, when the import already ran (in-process mode, no
+broker), `200` with its summary, `400` when the file was refused. Files above
+CATALOG_IMPORT_MAX_BYTES (200 MB by default) are refused before the body is read; bigger catalogs
+go through the command. `GET /api/v1/catalog/imports/` lists the jobs, newest first.
 """
 
-import os
-import tempfile
-
 from django.conf import settings
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
+from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
-from catalog.importer import COLUMNS, import_catalog_file
-from forensics.api.base import RolePermission
+from catalog import import_jobs
+from catalog.importer import COLUMNS
+from catalog.models import CatalogImportJob, ImportJobState
+from forensics.api.base import ReadOnlyScopedViewSet, RolePermission
 from forensics.roles import ADMIN, CURATOR
 
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
@@ -63,11 +66,50 @@ class CatalogImportSummarySerializer(serializers.Serializer):
     seconds = serializers.FloatField()
 
 
-class CatalogImportView(APIView):
-    """Upload a catalog CSV (multipart `file`, optional `strict`); answers the import summary.
+class CatalogImportJobSerializer(serializers.ModelSerializer):
+    """A catalog import job: its state and, once it finished, the import's summary."""
 
-    200: the import ran (rejected rows, if any, are listed). 400: the file was refused and nothing
-    changed (unknown column, not a CSV, strict mode with rejects...). 413: the upload is too large.
+    url = serializers.HyperlinkedIdentityField(view_name="catalog-import-job-detail")
+    state_label = serializers.CharField(source="get_state_display", read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    summary = serializers.SerializerMethodField(
+        help_text="The import summary once the job finished (see CatalogImportSummary); in lists "
+        "without its `rejects`."
+    )
+
+    class Meta:
+        model = CatalogImportJob
+        fields = [
+            "id",
+            "url",
+            "state",
+            "state_label",
+            "file_name",
+            "size_bytes",
+            "strict",
+            "attempts",
+            "error",
+            "summary",
+            "created_by",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+
+    @extend_schema_field(CatalogImportSummarySerializer(allow_null=True))
+    def get_summary(self, job) -> dict | None:
+        if job.summary is None or not self.context.get("brief"):
+            return job.summary
+        return {key: value for key, value in job.summary.items() if key != "rejects"}
+
+
+class CatalogImportView(APIView):
+    """Upload a catalog CSV (multipart `file`, optional `strict`); answers the import job.
+
+    202: queued for a worker (`Location` and `url` name the job to follow). 200: imported already
+    (in-process mode), `summary` filled in. 400: the upload, or the file, was refused and nothing
+    changed (`detail` says why). 413: the upload is too large. 500: the import crashed on every
+    attempt; nothing changed.
     """
 
     permission_classes = [RolePermission]
@@ -78,9 +120,11 @@ class CatalogImportView(APIView):
     @extend_schema(
         request={"multipart/form-data": CatalogImportUploadSerializer},
         responses={
-            200: CatalogImportSummarySerializer,
-            400: CatalogImportSummarySerializer,
+            200: CatalogImportJobSerializer,
+            202: CatalogImportJobSerializer,
+            400: CatalogImportJobSerializer,
             413: OpenApiResponse(description="The upload is larger than the accepted size."),
+            500: CatalogImportJobSerializer,
         },
     )
     def post(self, request):
@@ -103,28 +147,30 @@ class CatalogImportView(APIView):
         upload = form.validated_data["file"]
         if upload.size > limit:
             return too_large
-        summary = self._import(upload, request.user, form.validated_data["strict"])
-        data = summary.as_dict()
-        data.pop("reject_path")
-        data.pop("phases")
-        if not summary.ok:
-            data["detail"] = f"File refused, nothing changed: {summary.refused}"
+        job = import_jobs.queue_import(upload, request.user, strict=form.validated_data["strict"])
+        data = CatalogImportJobSerializer(job, context={"request": request}).data
+        if job.state == ImportJobState.DONE:
+            return Response(data)
+        if job.state == ImportJobState.REFUSED:
+            data["detail"] = f"File refused, nothing changed: {job.error}"
             return Response(data, status=status.HTTP_400_BAD_REQUEST)
-        return Response(data)
+        if job.state == ImportJobState.FAILED:
+            data["detail"] = f"The import crashed, nothing changed: {job.error}"
+            return Response(data, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
+        location = reverse("catalog-import-job-detail", args=[job.pk], request=request)
+        return Response(data, status=status.HTTP_202_ACCEPTED, headers={"Location": location})
 
-    @staticmethod
-    def _import(upload, user, strict: bool):
-        """Import from the upload's temporary file, or from a copy when it was kept in memory."""
-        if hasattr(upload, "temporary_file_path"):
-            return import_catalog_file(
-                upload.temporary_file_path(), actor=user, strict=strict, source_name=upload.name
-            )
-        with tempfile.NamedTemporaryFile(suffix=".csv", delete=False) as copy:
-            for chunk in upload.chunks():
-                copy.write(chunk)
-        try:
-            return import_catalog_file(
-                copy.name, actor=user, strict=strict, source_name=upload.name
-            )
-        finally:
-            os.unlink(copy.name)
+
+class CatalogImportJobViewSet(ReadOnlyScopedViewSet):
+    """Catalog imports uploaded through the API or the imports page, newest first (curators and
+    admins): follow a queued one until its `state` is `done`, `refused` or `failed`."""
+
+    queryset = CatalogImportJob.objects.select_related("created_by")
+    serializer_class = CatalogImportJobSerializer
+    read_roles = (CURATOR, ADMIN)
+    filterset_fields = ["state"]
+    ordering_fields = ["created_at", "id"]
+    ordering = ["-created_at", "-id"]
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "brief": self.action == "list"}

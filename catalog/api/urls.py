@@ -3,7 +3,7 @@
 from django.urls import path
 
 from . import views, views_screening
-from .imports import CatalogImportView
+from .imports import CatalogImportJobViewSet, CatalogImportView
 from .views_resolve import ResolveView
 
 
@@ -22,6 +22,7 @@ def register(router):
         "screening-lists", views_screening.ScreeningListViewSet, basename="screening-list"
     )
     router.register("screening-hits", views_screening.ScreeningHitViewSet, basename="screening-hit")
+    router.register("catalog/imports", CatalogImportJobViewSet, basename="catalog-import-job")
 
 
 urlpatterns: list = [

@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from catalog import import_jobs
 from catalog.models import (
     Organisation,
     Part,
@@ -362,13 +363,14 @@ def _upload(name, text):
     return SimpleUploadedFile(name, text.encode(), content_type="text/csv")
 
 
+@pytest.mark.django_db(transaction=True)  # the upload commits: the import runs in-process
 def test_catalog_import_shows_the_summary_and_the_reject_report(page_client, settings, tmp_path):
     settings.VAR_DIR = tmp_path
     client = page_client("curator")
     response = client.post(reverse("catalog:import-catalog"), {"file": _upload("p.csv", GOOD_CSV)})
     assert response.status_code == 200
     summary = response.context["catalog_summary"]
-    assert (summary.created, summary.rejected, summary.organisations_created) == (2, 2, 1)
+    assert (summary["created"], summary["rejected"], summary["organisations_created"]) == (2, 2, 1)
     assert Part.objects.filter(mpn="PGX100A").exists()
     body = response.content.decode()
     assert "2 rejected" in body and "Brand New Maker Pages Co" in body
@@ -382,10 +384,11 @@ def test_catalog_import_shows_the_summary_and_the_reject_report(page_client, set
     text = b"".join(download.streaming_content).decode()
     assert text.splitlines()[0] == "line,reason,excerpt" and len(text.splitlines()) == 3
     again = client.post(reverse("catalog:import-catalog"), {"file": _upload("p.csv", GOOD_CSV)})
-    assert again.context["catalog_summary"].unchanged == 2
+    assert again.context["catalog_summary"]["unchanged"] == 2
     assert "Nothing changed" not in again.content.decode()  # the rejects are still reported
 
 
+@pytest.mark.django_db(transaction=True)
 def test_a_refused_catalog_file_is_an_error_beside_the_field(page_client, settings, tmp_path):
     settings.VAR_DIR = tmp_path
     bad = "mpn,manufacturer,colour\nX1,Texas Instruments,red\n"
@@ -399,6 +402,37 @@ def test_a_refused_catalog_file_is_an_error_beside_the_field(page_client, settin
     assert "colour" in field.group(0)
     missing = page_client("curator").post(reverse("catalog:import-catalog"), {})
     assert missing.status_code == 400 and "file" in missing.context["catalog_form"].errors
+
+
+def test_with_a_worker_to_come_the_upload_links_to_its_import(page_client, settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    client = page_client("curator")
+    response = client.post(reverse("catalog:import-catalog"), {"file": _upload("p.csv", GOOD_CSV)})
+    assert response.status_code == 200
+    job = response.context["queued_job"]
+    page = reverse("catalog:import-job", args=[job.pk])
+    assert f'href="{page}"' in response.content.decode()
+    assert not Part.objects.filter(mpn="PGX100A").exists()
+
+    waiting = client.get(page)
+    assert waiting.status_code == 200
+    assert '<meta http-equiv="refresh" content="5">' in waiting.content.decode()
+    listed = client.get(reverse("catalog:imports")).content.decode()
+    assert f'<a href="{page}">{job.pk}</a>' in listed and "Queued" in listed
+
+    import_jobs.run_import(job.pk)
+    done = client.get(page)
+    body = done.content.decode()
+    assert done.context["summary"]["created"] == 2 and "http-equiv" not in body
+    assert (
+        "2 rejected" in body
+        and reverse("catalog:import-rejects", args=[done.context["reject_name"]]) in body
+    )
+    assert page_client("analyst").get(page).status_code == 403
+    assert (
+        page_client("curator").get(reverse("catalog:import-job", args=[job.pk + 1])).status_code
+        == 404
+    )
 
 
 def test_upload_script_gets_the_panel_only(page_client, settings, tmp_path):
