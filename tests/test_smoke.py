@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 
@@ -25,6 +26,31 @@ def test_production_mode_refuses_default_secret_key(tmp_path):
     )
     assert result.returncode != 0
     assert "SECRET_KEY is not set" in result.stderr
+
+
+def _manage(tmp_path, *args):
+    """manage.py in a bare environment: no DEBUG, no SECRET_KEY (a build step, a cron job)."""
+    env = {"PATH": "/usr/bin:/bin", "VAR_DIR": str(tmp_path)}
+    return subprocess.run(
+        [sys.executable, str(settings.BASE_DIR / "manage.py"), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+
+
+def test_makemigrations_check_needs_no_secret_key(tmp_path):
+    result = _manage(tmp_path, "makemigrations", "--check", "--dry-run")
+    assert result.returncode == 0, result.stderr
+    assert "No changes detected" in result.stdout
+
+
+def test_other_commands_refuse_plainly_without_a_secret_key(tmp_path):
+    result = _manage(tmp_path, "migrate")
+    assert result.returncode == 1
+    assert result.stderr.startswith("manage.py: SECRET_KEY is not set.")
+    assert "Traceback" not in result.stderr
 
 
 def test_production_mode_starts_with_a_secret_key(tmp_path):
