@@ -6,7 +6,7 @@ from django.db import models as db_models
 from django.db.models import Q
 
 from catalog.normalize import base, name_key, norm
-from forensics.admin_mixins import AuditedAdminMixin
+from forensics.admin_mixins import AuditedAdminMixin, ReadOnlyAdminMixin
 from forensics.audit import record_change, snapshot
 
 from . import models, screening, services
@@ -244,18 +244,9 @@ class OrganisationUserAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(models.CatalogImportJob)
-class CatalogImportJobAdmin(admin.ModelAdmin):
+class CatalogImportJobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Uploaded catalog imports, read only: they change through their task, never by hand."""
 
     list_display = ["id", "file_name", "state", "attempts", "created_by", "created_at"]
     list_filter = ["state"]
     search_fields = ["file_name"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.db import transaction
 
-from .admin_mixins import AuditedAdminMixin
+from .admin_mixins import AuditedAdminMixin, ReadOnlyAdminMixin
 from .audit import record_change, snapshot
 from .models import (
     AuditRecord,
@@ -18,22 +18,13 @@ from .services.weapons import weapon_key
 
 
 @admin.register(AuditRecord)
-class AuditRecordAdmin(admin.ModelAdmin):
+class AuditRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: the audit trail is append-only."""
 
     list_display = ["at", "actor_name", "action", "content_type", "object_repr"]
     list_filter = ["action", "content_type"]
     search_fields = ["object_repr", "actor_name", "object_id"]
     date_hierarchy = "at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # --- weapon systems, recoveries, photos -------------------------------------------------------

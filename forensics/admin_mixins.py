@@ -1,4 +1,4 @@
-"""Admin changes go through the same audit trail as API changes."""
+"""Admin changes go through the same audit trail as API changes; read-only records stay read-only."""
 
 from django.db import transaction
 
@@ -27,3 +27,17 @@ class AuditedAdminMixin:
             for obj in queryset:
                 record_change(request.user, obj, "delete", snapshot(obj), None)
             super().delete_queryset(request, queryset)
+
+
+class ReadOnlyAdminMixin:
+    """For records that only their service writes (the audit trail, background jobs): listed and
+    shown, never added, changed or deleted by hand."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

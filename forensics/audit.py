@@ -36,12 +36,10 @@ def snapshot(instance: models.Model | None) -> dict | None:
     return data
 
 
-def record_change(
-    actor, instance: models.Model, action: str, before=None, after=None
-) -> AuditRecord:
-    """Write one audit record. `before`/`after` are snapshots (or any JSON-safe dicts)."""
+def _new_record(actor, instance: models.Model, action: str, before, after) -> AuditRecord:
+    """An unsaved audit record; the actor's name is kept as text, so it outlives the user row."""
     is_user = actor is not None and getattr(actor, "is_authenticated", False)
-    return AuditRecord.objects.create(
+    return AuditRecord(
         actor=actor if is_user else None,
         actor_name=(actor.get_username() if is_user else "system")[:150],
         action=action,
@@ -53,24 +51,19 @@ def record_change(
     )
 
 
+def record_change(
+    actor, instance: models.Model, action: str, before=None, after=None
+) -> AuditRecord:
+    """Write one audit record. `before`/`after` are snapshots (or any JSON-safe dicts)."""
+    record = _new_record(actor, instance, action, before, after)
+    record.save()
+    return record
+
+
 def record_changes(actor, changes, batch_size: int = 1000) -> int:
     """`record_change` for many rows in bulk inserts: (instance, action, before, after) each, for a
     service that changes thousands of rows at once. Returns how many records were written."""
-    is_user = actor is not None and getattr(actor, "is_authenticated", False)
-    name = (actor.get_username() if is_user else "system")[:150]
-    records = [
-        AuditRecord(
-            actor=actor if is_user else None,
-            actor_name=name,
-            action=action,
-            content_type=ContentType.objects.get_for_model(instance, for_concrete_model=False),
-            object_id=str(instance.pk),
-            object_repr=str(instance)[:300],
-            before=before,
-            after=after,
-        )
-        for instance, action, before, after in changes
-    ]
+    records = [_new_record(actor, *change) for change in changes]
     AuditRecord.objects.bulk_create(records, batch_size=batch_size)
     return len(records)
 
